@@ -1,0 +1,1 @@
+"""SpineCare: decision support and care management for back pain specialists."""
