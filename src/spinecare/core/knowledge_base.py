@@ -96,6 +96,17 @@ class Scenario:
     notes: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A cited reference table (e.g. ACR ratings, nerve-root anatomy); data in ``KnowledgeBase.tables``."""
+
+    id: str
+    version: str
+    title: str
+    cites: tuple[Citation, ...]
+    source_file: str = ""
+
+
 @dataclass(frozen=True)
 class KnowledgeBase:
     """Everything SpineCare knows, as loaded from one KB release."""
@@ -111,6 +122,8 @@ class KnowledgeBase:
     profiles: Mapping[str, Profile]
     instruments: Mapping[str, Instrument]
     scenarios: tuple[Scenario, ...]
+    tables: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    table_info: Mapping[str, Table] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
     terminology: Mapping[str, str] = field(default_factory=dict)
 

@@ -1,0 +1,3 @@
+from spinecare.cli.main import main
+
+main()

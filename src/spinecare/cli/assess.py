@@ -1,0 +1,140 @@
+"""``spinecare assess FILE.json`` and ``spinecare schema evaluation``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from rich.panel import Panel
+from rich.table import Table
+
+from spinecare.cli.context import console, get_kb
+from spinecare.core.errors import UserError
+from spinecare.core.evaluation.assessment import Assessment
+from spinecare.core.evaluation.evaluate import evaluate
+from spinecare.core.evaluation.record import EvaluationRecord
+
+schema_app = typer.Typer(help="Publish the JSON Schemas of SpineCare's input records.")
+
+
+def read_record(path: Path) -> EvaluationRecord:
+    """Read and validate a record file; errors name the field (``patient.age``)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UserError(f"no such file: {path}", field="FILE") from None
+    except json.JSONDecodeError as exc:
+        raise UserError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=str(path)) from None
+    try:
+        return EvaluationRecord.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
+        raise UserError(f"{err['msg']}{more}", field=".".join(str(p) for p in err["loc"])) from None
+
+
+def resolve_as_of(record: EvaluationRecord, as_of: str | None) -> dt.date:
+    if as_of:
+        try:
+            return dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UserError("must be a date like 2026-11-26", field="--as-of") from None
+    return record.evaluation_date or dt.date.today()  # noqa: DTZ011 (the CLI may read the clock)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def assess(
+        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON (see `spinecare schema evaluation`).")],
+        as_of: Annotated[str | None, typer.Option(help="Evaluation date (default: the record's evaluation_date, else today).")] = None,
+        profile: Annotated[str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the Assessment as JSON.")] = False,
+    ) -> None:
+        """Evaluate one patient: red flags first, then localisation, imaging, risk, diagnoses."""
+        record = read_record(file)
+        if profile:
+            record = record.model_copy(update={"profile": profile})
+        assessment = evaluate(record, get_kb(), as_of=resolve_as_of(record, as_of))
+        if as_json:
+            typer.echo(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            print_assessment(assessment)
+
+    app.add_typer(schema_app, name="schema")
+
+    @schema_app.command("evaluation")
+    def schema_evaluation() -> None:
+        """The JSON Schema of the evaluation record."""
+        typer.echo(json.dumps(EvaluationRecord.model_json_schema(), indent=2))
+
+
+def print_assessment(a: Assessment) -> None:
+    kb = get_kb()
+    console.rule(f"[bold]Assessment[/] — patient {a.patient_id or '(no id)'} — {a.as_of} — profile {a.profile}")
+    if a.red_flags:
+        for f in a.red_flags:
+            console.print(Panel(
+                f"[bold]{f.title}[/] — urgency: [bold]{f.urgency.upper()}[/]\n{f.action}\n"
+                f"[dim]Findings: {_findings(f.basis.findings)} · {f.basis.rule} · {', '.join(f.basis.cites)}[/]",
+                title="RED FLAG", border_style="red",
+            ))
+    else:
+        console.print("[green]No red flags found[/] among the questions answered.")
+    high = [d for d in a.data_needed if d.priority == "high"]
+    if high:
+        console.print(Panel(
+            "\n".join(f"• {d.question} [dim]({d.fact})[/]" for d in high),
+            title="Red-flag questions not answered — ask these now", border_style="yellow",
+        ))
+    if a.localisation:
+        console.print("\n[bold]Neurological localisation[/]")
+        for r in a.localisation:
+            console.print(f"  {r.root} {r.side}: {'; '.join(r.supporting)} [dim](imaging: {r.imaging})[/]")
+    im = a.imaging
+    console.print("\n[bold]Imaging[/]")
+    if im.variant:
+        console.print(f"  ACR variant {im.variant}: {im.variant_title}")
+        for r in im.ratings:
+            console.print(f"    {r.title}: {r.rating.replace('-', ' ')}")
+    else:
+        console.print("  No ACR variant could be chosen yet (see data needed).")
+    for s in im.statements:
+        console.print(f"  • {s.summary} [dim]({', '.join(s.basis.cites)})[/]")
+    if im.order_check:
+        console.print(f"  Order check: [bold]{im.order_check['result']}[/] — {im.order_check['reason']}")
+    if a.scores:
+        console.print("\n[bold]Questionnaires[/]")
+        for inst, res in a.scores.items():
+            extra = res.get("risk_group") or res.get("band") or ""
+            console.print(f"  {inst}: {res['score']} {extra}")
+    for c in a.stratification:
+        console.print(f"  • {c.summary} [dim]({', '.join(c.basis.cites)})[/]")
+    if a.diagnoses:
+        table = Table(title="Working diagnoses", show_lines=False)
+        for col in ("diagnosis", "ICD-10-CM", "likelihood", "for", "against"):
+            table.add_column(col, overflow="fold")
+        for d in a.diagnoses:
+            table.add_row(d.title, d.icd10cm, d.likelihood, _findings(d.findings_for), "; ".join(d.findings_against))
+        console.print(table)
+    for c in a.classifications:
+        console.print(f"  Classification: {c.summary} [dim]({', '.join(c.basis.cites)})[/]")
+    normal = [d for d in a.data_needed if d.priority != "high"]
+    if normal:
+        console.print("\n[bold]Data needed[/]")
+        for d in normal:
+            console.print(f"  • {d.question} [dim]({d.fact}; for {', '.join(d.needed_for[:2])})[/]")
+    console.print(f"\n[dim]{kb.label} · {len(a.trace.fired)} rules fired · profile {a.profile}[/]")
+
+
+def _findings(findings: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={_fmt(v)}" for k, v in findings.items()) or "—"
+
+
+def _fmt(v: Any) -> str:
+    if isinstance(v, frozenset | set | list):
+        return "/".join(sorted(map(str, v)))
+    return str(v).lower() if isinstance(v, bool) else str(v)

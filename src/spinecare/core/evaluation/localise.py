@@ -1,0 +1,68 @@
+"""Nerve-root localisation from the myotome, dermatome and reflex grid.
+
+Which root each muscle, dermatome, reflex and nerve-tension test belongs to is knowledge
+(``kb/tables/nerve-roots.yaml``); this module only counts the findings that point at a root on
+each side and compares the result with the imaging findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from spinecare.core.evaluation.assessment import RootLevel
+from spinecare.core.evaluation.record import EvaluationRecord
+
+SIDES = ("left", "right")
+
+
+def localise(record: EvaluationRecord, table: Mapping[str, Any]) -> tuple[RootLevel, ...]:
+    roots: Mapping[str, Mapping[str, Any]] = table.get("roots", {})
+    x = record.exam
+    found: list[RootLevel] = []
+    for root, spec in roots.items():
+        for side in SIDES:
+            support: list[str] = []
+            grade = _side(x.myotomes.get(root), side)  # type: ignore[call-overload]
+            if grade is not None and grade < 5:
+                support.append(f"{spec['myotome']} weakness (MRC {grade}/5)")
+            sensation = _side(x.dermatomes.get(root), side)  # type: ignore[call-overload]
+            if sensation in ("reduced", "absent"):
+                support.append(f"{sensation} sensation in the {root} dermatome ({spec['dermatome']})")
+            reflex = spec.get("reflex")
+            if reflex:
+                value = _side(x.reflexes.get(reflex), side)  # type: ignore[call-overload]
+                if value in ("reduced", "absent"):
+                    support.append(f"{value} {reflex} reflex")
+            if not support:
+                continue
+            tension = spec.get("tension_test")
+            if tension == "slr":
+                slr = _side(x.slr, side)
+                if slr is not None and slr.reproduces_leg_pain:
+                    support.append("straight-leg raise reproduces leg pain")
+            elif tension == "femoral_nerve_stretch" and _side(x.femoral_nerve_stretch, side):
+                support.append("positive femoral nerve stretch test")
+            found.append(
+                RootLevel(root, side, tuple(support), len(support), _imaging(record, table, root, side))
+            )
+    found.sort(key=lambda r: (-r.strength, r.root, r.side))
+    return tuple(found)
+
+
+def _side(pair: Any, side: str) -> Any:
+    return None if pair is None else getattr(pair, side)
+
+
+def _imaging(record: EvaluationRecord, table: Mapping[str, Any], root: str, side: str) -> str:
+    if not record.imaging:
+        return "no imaging"
+    level_to_root: Mapping[str, str] = table.get("level_to_root", {})
+    for study in record.imaging:
+        for f in study.findings:
+            compressed = f.compresses_root or (
+                level_to_root.get(f.level or "") if f.kind in table.get("compressive_findings", []) else None
+            )
+            if compressed == root and (f.side in (None, "central", "both") or f.side == side):
+                return "concordant"
+    return "discordant"

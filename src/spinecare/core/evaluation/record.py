@@ -1,0 +1,252 @@
+"""The evaluation record: everything a clinician finds in one comprehensive evaluation.
+
+Every field is optional. A field left out is *unknown*, and the engine reports what it needed
+and did not get. The record is the validated boundary type of the core (ADR 0004): a form, a
+JSON file or FHIR data fills it; ``spinecare schema evaluation`` publishes its JSON Schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Root = Literal["L2", "L3", "L4", "L5", "S1"]
+Level = Literal["T12-L1", "L1-L2", "L2-L3", "L3-L4", "L4-L5", "L5-S1"]
+MRC = Annotated[int, Field(ge=0, le=5, description="MRC grade 0 (no contraction) to 5 (normal)")]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=True)
+
+
+class Side(StrEnum):
+    LEFT = "left"
+    RIGHT = "right"
+    BOTH = "both"
+    CENTRAL = "central"
+
+
+class Sensation(StrEnum):
+    NORMAL = "normal"
+    REDUCED = "reduced"
+    ABSENT = "absent"
+
+
+class ReflexGrade(StrEnum):
+    ABSENT = "absent"
+    REDUCED = "reduced"
+    NORMAL = "normal"
+    BRISK = "brisk"
+
+
+T = TypeVar("T")
+
+
+class Sides(_Model, Generic[T]):
+    """A finding on each side; either side may be unknown."""
+
+    left: T | None = None
+    right: T | None = None
+
+
+class Comorbidities(_Model):
+    osteoporosis: bool | None = None
+    cancer_history: bool | None = Field(None, description="Any past or current malignancy.")
+    active_cancer: bool | None = None
+    immunosuppression: bool | None = None
+    long_term_corticosteroids: bool | None = None
+    iv_drug_use: bool | None = None
+    recent_bacterial_infection: bool | None = None
+    egfr: float | None = Field(None, ge=0, le=200, description="eGFR in mL/min/1.73 m².")
+    gi_bleed_or_ulcer: bool | None = None
+    cardiovascular_disease: bool | None = None
+    heart_failure: bool | None = None
+    liver_disease: bool | None = None
+    nsaid_sensitive_asthma: bool | None = None
+    substance_use_disorder: bool | None = None
+    opioid_overdose_history: bool | None = None
+    depression: bool | None = None
+    anxiety: bool | None = None
+    diabetes: bool | None = None
+    smoker: bool | None = None
+    vascular_disease: bool | None = Field(None, description="Peripheral or aortic vascular disease.")
+    psoriasis: bool | None = None
+    inflammatory_bowel_disease: bool | None = None
+    uveitis: bool | None = None
+
+
+class Medication(_Model):
+    name: str = Field(min_length=1)
+    rxnorm: str | None = Field(None, pattern=r"^\d+$")
+    dose: str | None = None
+    active: bool = True
+
+
+class PriorTreatment(_Model):
+    treatment: str = Field(min_length=1, description="e.g. nsaid, physiotherapy, esi, mbb.")
+    weeks: float | None = Field(None, ge=0)
+    response: Literal["resolved", "helped", "partial", "no_effect", "worse", "not_tolerated"] | None = None
+    percent_relief: float | None = Field(None, ge=0, le=100)
+    end_date: dt.date | None = None
+
+
+class SpineSurgery(_Model):
+    procedure: str
+    level: Level | None = None
+    date: dt.date | None = None
+
+
+class Patient(_Model):
+    age: int | None = Field(None, ge=0, le=120)
+    sex: Literal["female", "male", "other"] | None = None
+    pregnant: bool | None = None
+    pregnancy_weeks: int | None = Field(None, ge=0, le=45)
+    height_cm: float | None = Field(None, gt=30, lt=260)
+    weight_kg: float | None = Field(None, gt=2, lt=400)
+    occupation: str | None = None
+    work_status: Literal[
+        "working", "modified_duties", "off_work", "unemployed", "retired", "student", "homemaker"
+    ] | None = None
+    comorbidities: Comorbidities = Comorbidities()
+    medications: list[Medication] = []
+    allergies: list[str] = []
+    prior_spine_surgery: list[SpineSurgery] = []
+    prior_treatments: list[PriorTreatment] = []
+    family_history_spondyloarthritis: bool | None = None
+
+
+PainSite = Literal["axial", "buttock", "thigh", "below_knee", "foot", "groin", "thoracic"]
+Movement = Literal["flexion", "extension", "sitting", "standing", "walking", "lying", "lifting", "coughing"]
+
+
+class History(_Model):
+    onset_date: dt.date | None = None
+    mechanism: str | None = None
+    trauma: Literal["none", "minor", "major"] | None = None
+    recurrent: bool | None = Field(None, description="Previous episodes of low back pain.")
+    pain_sites: list[PainSite] | None = None
+    pain_side: Side | None = None
+    pain_character: list[str] = []
+    leg_pain_worse_than_back: bool | None = None
+    aggravating: list[Movement] | None = None
+    easing: list[Movement] | None = None
+    walking_distance_m: int | None = Field(None, ge=0, description="Distance before leg symptoms.")
+    relief_sitting_or_flexion: bool | None = None
+    night_pain: bool | None = None
+    rest_pain: bool | None = None
+    morning_stiffness_minutes: int | None = Field(None, ge=0)
+    wakes_second_half_of_night: bool | None = None
+    improves_with_movement: bool | None = None
+    nsaid_response_48h: bool | None = None
+    alternating_buttock_pain: bool | None = None
+    enthesitis: bool | None = None
+    arthritis_history: bool | None = None
+    fever: bool | None = None
+    weight_loss: bool | None = Field(None, description="Unexplained weight loss.")
+    thoracic_pain: bool | None = None
+    failed_to_improve_4_weeks: bool | None = None
+    urinary_retention: bool | None = None
+    urinary_incontinence: bool | None = None
+    bowel_dysfunction: bool | None = None
+    saddle_sensory_change: bool | None = None
+    new_sexual_dysfunction: bool | None = None
+    bilateral_leg_symptoms: bool | None = None
+    progressive_weakness: bool | None = None
+    pulsatile_abdominal_mass: bool | None = None
+    sudden_severe_pain_eased_lying: bool | None = None
+
+
+class SLR(_Model):
+    angle: int | None = Field(None, ge=0, le=120)
+    reproduces_leg_pain: bool | None = None
+
+
+class RepeatedMovements(_Model):
+    response: Literal["centralisation", "peripheralisation", "no_effect", "mixed"] | None = None
+    direction: Literal["extension", "flexion", "lateral_shift_left", "lateral_shift_right"] | None = None
+    peripheralises_with: Literal["extension", "flexion"] | None = None
+
+
+class SIJTests(_Model):
+    distraction: bool | None = None
+    thigh_thrust: bool | None = None
+    compression: bool | None = None
+    sacral_thrust: bool | None = None
+    gaenslen: bool | None = None
+    faber: bool | None = None
+
+
+class Exam(_Model):
+    myotomes: dict[Root, Sides[MRC]] = {}
+    dermatomes: dict[Root, Sides[Sensation]] = {}
+    reflexes: dict[Literal["patellar", "achilles"], Sides[ReflexGrade]] = {}
+    slr: Sides[SLR] = Sides[SLR]()
+    crossed_slr: Sides[bool] = Sides[bool]()
+    femoral_nerve_stretch: Sides[bool] = Sides[bool]()
+    saddle_sensation: Sensation | None = None
+    anal_tone: Literal["normal", "reduced", "not_examined"] | None = None
+    gait: Literal["normal", "antalgic", "high_stepping", "trendelenburg", "wide_based", "unable"] | None = None
+    heel_walk: Sides[bool] = Sides[bool]()
+    toe_walk: Sides[bool] = Sides[bool]()
+    lumbar_flexion_limited: bool | None = None
+    lumbar_extension_limited: bool | None = None
+    repeated_movements: RepeatedMovements = RepeatedMovements()
+    sij_tests: SIJTests = SIJTests()
+    hip_internal_rotation_deg: Sides[int] = Sides[int]()
+    lumbar_hypomobility: bool | None = None
+    prone_instability_test: bool | None = None
+    aberrant_movements: bool | None = None
+    midline_spinal_tenderness: bool | None = None
+    temperature_c: float | None = Field(None, ge=30, le=45)
+    upper_motor_neuron_signs: bool | None = None
+
+
+FindingKind = Literal[
+    "disc_herniation", "central_stenosis", "foraminal_stenosis", "lateral_recess_stenosis",
+    "spondylolisthesis", "fracture", "modic_change", "facet_arthropathy", "tumour_suspected",
+    "infection_suspected", "cauda_equina_compression", "normal",
+]
+
+
+class ImagingFinding(_Model):
+    kind: FindingKind
+    level: Level | None = None
+    side: Side | None = None
+    grade: Literal["mild", "moderate", "severe", "1", "2", "3", "4", "type1", "type2", "type3"] | None = None
+    herniation_type: Literal["bulge", "protrusion", "extrusion", "sequestration"] | None = None
+    compresses_root: Root | None = None
+
+
+class ImagingStudy(_Model):
+    modality: Literal["radiograph", "mri", "mri_contrast", "ct", "ct_myelography", "bone_scan", "pet_ct"]
+    date: dt.date | None = None
+    findings: list[ImagingFinding] = []
+
+
+class QuestionnaireResult(_Model):
+    instrument: str = Field(description="Instrument id, e.g. odi, start_back.")
+    date: dt.date | None = None
+    answers: list[int | None] | None = Field(None, description="0-based option index per item.")
+    score: float | None = Field(None, description="A score recorded elsewhere, when answers are not given.")
+
+
+class ImagingOrder(_Model):
+    procedure: str = Field(description="ACR procedure id, e.g. mri_without_contrast.")
+
+
+class EvaluationRecord(_Model):
+    """One comprehensive evaluation of one patient."""
+
+    patient_id: str | None = None
+    evaluation_date: dt.date | None = None
+    profile: str | None = Field(None, description="Guideline profile; default from the KB.")
+    patient: Patient = Patient()
+    history: History = History()
+    exam: Exam = Exam()
+    imaging: list[ImagingStudy] = []
+    questionnaires: list[QuestionnaireResult] = []
+    prior_conservative_care_weeks: float | None = Field(None, ge=0)
+    proposed_imaging: ImagingOrder | None = None

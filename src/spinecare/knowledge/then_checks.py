@@ -1,0 +1,80 @@
+"""What a rule's ``then`` must hold, by category, checked at load time.
+
+A category not listed here only needs the ``summary`` every rule has (``schema.RuleModel``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from spinecare.core.errors import KBIssue
+from spinecare.core.evaluation.assessment import URGENCY_ORDER
+from spinecare.core.knowledge_base import KnowledgeBase, Rule
+from spinecare.core.text import did_you_mean
+
+Check = Callable[[KnowledgeBase, Rule], list[str]]
+
+
+def _need_text(then: Mapping[str, Any], *keys: str) -> list[str]:
+    return [f"then.{k}: required text" for k in keys if not isinstance(then.get(k), str) or not then[k]]
+
+
+def _red_flag(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    then = rule.then
+    out = _need_text(then, "flag", "action")
+    if then.get("urgency") not in URGENCY_ORDER:
+        out.append(f"then.urgency: must be one of {', '.join(URGENCY_ORDER)}")
+    return out
+
+
+def _derivation(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    values = rule.then.get("set")
+    if not isinstance(values, Mapping) or not values:
+        return ["then.set: a derivation sets at least one fact"]
+    out = []
+    for name, value in values.items():
+        spec = kb.facts.get(name)
+        if spec is None:
+            out.append(f"then.set.{name}: unknown fact{did_you_mean(name, kb.facts)}")
+            continue
+        problem = spec.check_value(value)
+        if problem:
+            out.append(f"then.set.{name}: {problem}")
+    return out
+
+
+def _imaging_variant(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    variants = kb.tables.get("acr-lbp-2021", {}).get("variants", {})
+    v = rule.then.get("acr_variant")
+    return [] if v in variants else [f"then.acr_variant: '{v}' is not a variant of the ACR table"]
+
+
+def _diagnosis(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    catalogue = kb.tables.get("diagnoses", {}).get("diagnoses", {})
+    dx = rule.then.get("diagnosis")
+    out = [] if dx in catalogue else [
+        f"then.diagnosis: '{dx}' is not in tables/diagnoses.yaml{did_you_mean(str(dx), catalogue)}"
+    ]
+    if rule.category == "diagnosis" and rule.then.get("likelihood") not in ("likely", "possible"):
+        out.append("then.likelihood: must be likely or possible")
+    return out
+
+
+CHECKS: dict[str, Check] = {
+    "red_flag": _red_flag,
+    "derivation": _derivation,
+    "imaging_variant": _imaging_variant,
+    "diagnosis": _diagnosis,
+    "diagnosis_against": _diagnosis,
+}
+
+
+def check_then(kb: KnowledgeBase) -> list[KBIssue]:
+    issues = []
+    for rule in kb.rules:
+        check = CHECKS.get(rule.category)
+        for problem in check(kb, rule) if check else []:
+            key, _, message = problem.partition(": ")
+            issues.append(KBIssue(rule.source_file, key, message))
+    return issues
