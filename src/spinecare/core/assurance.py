@@ -168,7 +168,7 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
         return [f"evaluation failed: {exc}"]
     if "error" in expect:
         return [f"expected an error on '{expect['error']}', but the evaluation succeeded"]
-    fired = {ref.rule.partition("@")[0] for ref in a.trace.fired}
+    fired = {f.ref.partition("@")[0] for f in a.trace.fired}
     f: list[str] = []
     flags = sorted({r.flag for r in a.red_flags})
     if sorted(set(expect["red_flags"])) != flags:
