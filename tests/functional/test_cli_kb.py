@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kbcopy import copy_kb, edit
 
+from kbcopy import copy_kb, edit
 from spinecare.cli import context
 from spinecare.cli.main import main
 
@@ -19,18 +19,22 @@ def _fresh_kb_cache() -> None:
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as info:
+    try:
         main(argv)
-        raise SystemExit(0)
+        code = 0
+    except SystemExit as exc:
+        code = int(exc.code or 0)
     out = capsys.readouterr()
-    return int(info.value.code or 0), out.out, out.err
+    return code, out.out, out.err
 
 
 def test_validate_packaged_kb(capsys: pytest.CaptureFixture[str]) -> None:
     """The shipped KB validates; the output names its version and hash."""
     code, out, _ = run(["kb", "validate"], capsys)
     assert code == 0
-    assert "is valid" in out and "KB 0." in out and "sha256" in out
+    assert "is valid" in out
+    assert "KB 0." in out
+    assert "sha256" in out
 
 
 @pytest.mark.parametrize(
@@ -38,7 +42,11 @@ def test_validate_packaged_kb(capsys: pytest.CaptureFixture[str]) -> None:
     [
         ("fact: saddle_anaesthesia", "fact: saddle_anesthesia", f"{CES}: when.any.3.fact"),
         ("src.bass-2018#", "src.bass-2099#", f"{CES}: cites.0"),
-        ("{fact: urinary_retention, eq: true}", "{fact: urinary_retention, eq: yes-please}", f"{CES}: when.any.0.eq"),
+        (
+            "{fact: urinary_retention, eq: true}",
+            "{fact: urinary_retention, eq: yes-please}",
+            f"{CES}: when.any.0.eq",
+        ),
     ],
 )
 def test_validate_broken_kb_exits_nonzero_naming_file_and_key(
@@ -62,7 +70,8 @@ def test_kb_test_passes_on_packaged_kb(capsys: pytest.CaptureFixture[str]) -> No
     """All shipped scenarios pass; the summary counts them."""
     code, out, _ = run(["kb", "test", "-v"], capsys)
     assert code == 0, out
-    assert " 0 failed" in out and "ces-retention" in out
+    assert " 0 failed" in out
+    assert "ces-retention" in out
 
 
 def test_kb_test_reports_failures_with_exit_1(
@@ -71,16 +80,22 @@ def test_kb_test_reports_failures_with_exit_1(
     """A scenario whose expectation is wrong fails, is named, and the run exits 1."""
     kb_dir = copy_kb(tmp_path)
     sc = kb_dir / "scenarios/red-flags/cauda-equina.yaml"
-    edit(sc, "facts: {saddle_anaesthesia: true, urinary_retention: false}",
-         "facts: {saddle_anaesthesia: false, urinary_retention: false}")
+    edit(
+        sc,
+        "facts: {saddle_anaesthesia: true, urinary_retention: false}",
+        "facts: {saddle_anaesthesia: false, urinary_retention: false}",
+    )
     monkeypatch.setenv("SPINECARE_KB_PATH", str(kb_dir))
     code, out, _ = run(["kb", "test", "scenarios/red-flags"], capsys)
     assert code == 1
     flat = " ".join(out.split())
-    assert "FAIL" in flat and "ces-saddle-only" in flat and "1 failed" in flat
+    assert "FAIL" in flat
+    assert "ces-saddle-only" in flat
+    assert "1 failed" in flat
 
 
 def test_kb_test_unknown_path(capsys: pytest.CaptureFixture[str]) -> None:
     """Asking for scenarios under a path with none is an error, not a silent pass."""
     code, out, _ = run(["kb", "test", "scenarios/nothing-here"], capsys)
-    assert code == 1 and "No scenarios" in out
+    assert code == 1
+    assert "No scenarios" in out

@@ -28,7 +28,9 @@ def read_record(path: Path) -> EvaluationRecord:
     except FileNotFoundError:
         raise UserError(f"no such file: {path}", field="FILE") from None
     except json.JSONDecodeError as exc:
-        raise UserError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=str(path)) from None
+        raise UserError(
+            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=str(path)
+        ) from None
     try:
         return EvaluationRecord.model_validate(data)
     except ValidationError as exc:
@@ -49,10 +51,24 @@ def resolve_as_of(record: EvaluationRecord, as_of: str | None) -> dt.date:
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
-        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON (see `spinecare schema evaluation`).")],
-        as_of: Annotated[str | None, typer.Option(help="Evaluation date (default: the record's evaluation_date, else today).")] = None,
-        profile: Annotated[str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")] = None,
-        as_json: Annotated[bool, typer.Option("--json", help="Print the Assessment as JSON.")] = False,
+        file: Annotated[
+            Path,
+            typer.Argument(
+                help="An evaluation record as JSON (see `spinecare schema evaluation`)."
+            ),
+        ],
+        as_of: Annotated[
+            str | None,
+            typer.Option(
+                help="Evaluation date (default: the record's evaluation_date, else today)."
+            ),
+        ] = None,
+        profile: Annotated[
+            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the Assessment as JSON.")
+        ] = False,
     ) -> None:
         """Evaluate one patient: red flags first, then localisation, imaging, risk, diagnoses."""
         record = read_record(file)
@@ -74,38 +90,50 @@ def register(app: typer.Typer) -> None:
 
 def print_assessment(a: Assessment) -> None:
     kb = get_kb()
-    console.rule(f"[bold]Assessment[/] — patient {a.patient_id or '(no id)'} — {a.as_of} — profile {a.profile}")
+    console.rule(
+        f"[bold]Assessment[/] — patient {a.patient_id or '(no id)'} — {a.as_of} — profile {a.profile}"
+    )
     if a.red_flags:
         for f in a.red_flags:
-            console.print(Panel(
-                f"[bold]{f.title}[/] — urgency: [bold]{f.urgency.upper()}[/]\n{f.action}\n"
-                f"[dim]Findings: {_findings(f.basis.findings)} · {f.basis.rule} · {', '.join(f.basis.cites)}[/]",
-                title="RED FLAG", border_style="red",
-            ))
+            console.print(
+                Panel(
+                    f"[bold]{f.title}[/] — urgency: [bold]{f.urgency.upper()}[/]\n{f.action}\n"
+                    f"[dim]Findings: {_findings(f.basis.findings)} · {f.basis.rule} · {', '.join(f.basis.cites)}[/]",
+                    title="RED FLAG",
+                    border_style="red",
+                )
+            )
     else:
         console.print("[green]No red flags found[/] among the questions answered.")
     high = [d for d in a.data_needed if d.priority == "high"]
     if high:
-        console.print(Panel(
-            "\n".join(f"• {d.question} [dim]({d.fact})[/]" for d in high),
-            title="Red-flag questions not answered — ask these now", border_style="yellow",
-        ))
+        console.print(
+            Panel(
+                "\n".join(f"• {d.question} [dim]({d.fact})[/]" for d in high),
+                title="Red-flag questions not answered — ask these now",
+                border_style="yellow",
+            )
+        )
     if a.localisation:
         console.print("\n[bold]Neurological localisation[/]")
         for r in a.localisation:
-            console.print(f"  {r.root} {r.side}: {'; '.join(r.supporting)} [dim](imaging: {r.imaging})[/]")
+            console.print(
+                f"  {r.root} {r.side}: {'; '.join(r.supporting)} [dim](imaging: {r.imaging})[/]"
+            )
     im = a.imaging
     console.print("\n[bold]Imaging[/]")
     if im.variant:
         console.print(f"  ACR variant {im.variant}: {im.variant_title}")
-        for r in im.ratings:
-            console.print(f"    {r.title}: {r.rating.replace('-', ' ')}")
+        for rating in im.ratings:
+            console.print(f"    {rating.title}: {rating.rating.replace('-', ' ')}")
     else:
         console.print("  No ACR variant could be chosen yet (see data needed).")
     for s in im.statements:
         console.print(f"  • {s.summary} [dim]({', '.join(s.basis.cites)})[/]")
     if im.order_check:
-        console.print(f"  Order check: [bold]{im.order_check['result']}[/] — {im.order_check['reason']}")
+        console.print(
+            f"  Order check: [bold]{im.order_check['result']}[/] — {im.order_check['reason']}"
+        )
     if a.scores:
         console.print("\n[bold]Questionnaires[/]")
         for inst, res in a.scores.items():
@@ -118,15 +146,21 @@ def print_assessment(a: Assessment) -> None:
         for col in ("diagnosis", "ICD-10-CM", "likelihood", "for", "against"):
             table.add_column(col, overflow="fold")
         for d in a.diagnoses:
-            table.add_row(d.title, d.icd10cm, d.likelihood, _findings(d.findings_for), "; ".join(d.findings_against))
+            table.add_row(
+                d.title,
+                d.icd10cm,
+                d.likelihood,
+                _findings(d.findings_for),
+                "; ".join(d.findings_against),
+            )
         console.print(table)
     for c in a.classifications:
         console.print(f"  Classification: {c.summary} [dim]({', '.join(c.basis.cites)})[/]")
     normal = [d for d in a.data_needed if d.priority != "high"]
     if normal:
         console.print("\n[bold]Data needed[/]")
-        for d in normal:
-            console.print(f"  • {d.question} [dim]({d.fact}; for {', '.join(d.needed_for[:2])})[/]")
+        for need in normal:
+            console.print(f"  • {need.question} [dim]({need.fact}; for {', '.join(need.needed_for[:2])})[/]")
     console.print(f"\n[dim]{kb.label} · {len(a.trace.fired)} rules fired · profile {a.profile}[/]")
 
 

@@ -29,12 +29,16 @@ def validate() -> None:
 
 
 @app.command("test")
-def test_(
+def run_scenarios(
     path: Annotated[
         str | None,
-        typer.Argument(help="Only scenarios whose file is under this path (e.g. scenarios/red-flags)."),
+        typer.Argument(
+            help="Only scenarios whose file is under this path (e.g. scenarios/red-flags)."
+        ),
     ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing scenarios too.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="List passing scenarios too.")
+    ] = False,
 ) -> None:
     """Run the KB's scenarios; print pass/fail per scenario; exit 1 on any failure."""
     kb = get_kb()
@@ -57,7 +61,9 @@ def test_(
                     table.add_row("[green]pass[/]", scenario.id, outcome.profile, scenario.title)
             else:
                 failed += 1
-                table.add_row("[red]FAIL[/]", scenario.id, outcome.profile, "\n".join(outcome.failures))
+                table.add_row(
+                    "[red]FAIL[/]", scenario.id, outcome.profile, "\n".join(outcome.failures)
+                )
     if table.row_count:
         console.print(table)
     colour = "red" if failed else "green"

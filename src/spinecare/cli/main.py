@@ -35,7 +35,10 @@ def version() -> None:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user errors print one clear message and exit 2, KB errors exit 1."""
     try:
-        app(args=argv, standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)
+        # Without standalone mode click returns typer.Exit's code instead of raising it.
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except UserError as exc:
         where = f"{exc.field}: " if exc.field else ""
         err_console.print(f"[red]Error:[/] {where}{exc.message}")

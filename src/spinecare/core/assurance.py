@@ -8,12 +8,11 @@ rejects scenarios with unknown keys at load time, so a typo cannot make a test p
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import datetime as dt
-import re
 
 from pydantic import ValidationError
 
@@ -112,9 +111,13 @@ def _run_instrument(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list
         result = score(inst, scenario.input.get("answers", []))
     except UserError as exc:
         if "error" in expect:
-            return [] if exc.field == expect["error"] else [
-                f"expected an error on '{expect['error']}', got one on '{exc.field}': {exc.message}"
-            ]
+            return (
+                []
+                if exc.field == expect["error"]
+                else [
+                    f"expected an error on '{expect['error']}', got one on '{exc.field}': {exc.message}"
+                ]
+            )
         return [f"scoring failed: {exc}"]
     if "error" in expect:
         return [f"expected an error on '{expect['error']}', but it scored {result.score}"]
@@ -164,7 +167,11 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
         return [f"record does not validate: {exc.errors()[0]['loc']}: {exc.errors()[0]['msg']}"]
     except UserError as exc:
         if "error" in expect:
-            return [] if exc.field == expect["error"] else [f"error on {exc.field}, expected {expect['error']}"]
+            return (
+                []
+                if exc.field == expect["error"]
+                else [f"error on {exc.field}, expected {expect['error']}"]
+            )
         return [f"evaluation failed: {exc}"]
     if "error" in expect:
         return [f"expected an error on '{expect['error']}', but the evaluation succeeded"]
@@ -178,8 +185,16 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     f += [f"expected {r} to fire" for r in expect.get("fires", []) if r not in fired]
     f += [f"expected {r} not to fire" for r in expect.get("does_not_fire", []) if r in fired]
     needed = {d.fact: d.priority for d in a.data_needed}
-    f += [f"expected '{n}' among data needed; got {sorted(needed)}" for n in expect.get("needs", []) if n not in needed]
-    f += [f"expected '{n}' as high-priority data needed" for n in expect.get("needs_high", []) if needed.get(n) != "high"]
+    f += [
+        f"expected '{n}' among data needed; got {sorted(needed)}"
+        for n in expect.get("needs", [])
+        if n not in needed
+    ]
+    f += [
+        f"expected '{n}' as high-priority data needed"
+        for n in expect.get("needs_high", [])
+        if needed.get(n) != "high"
+    ]
     if "acr_variant" in expect and a.imaging.variant != expect["acr_variant"]:
         f.append(f"acr_variant: expected {expect['acr_variant']}, got {a.imaging.variant}")
     ratings = {r.procedure: r.rating for r in a.imaging.ratings}
@@ -193,23 +208,35 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     dx = [d.id for d in a.diagnoses]
     f += [f"expected diagnosis {d}; got {dx}" for d in expect.get("diagnoses", []) if d not in dx]
     f += [f"did not expect diagnosis {d}" for d in expect.get("not_diagnoses", []) if d in dx]
-    if "top_diagnosis" in expect and (dx[:1] or [None])[0] != expect["top_diagnosis"]:
+    if "top_diagnosis" in expect and next(iter(dx), None) != expect["top_diagnosis"]:
         f.append(f"top_diagnosis: expected {expect['top_diagnosis']}, got {dx[:1]}")
     if "risk_group" in expect:
         got = a.scores.get("start_back", {}).get("risk_group")
         if got != expect["risk_group"]:
             f.append(f"risk_group: expected {expect['risk_group']}, got {got}")
     roots = [f"{r.root}-{r.side}" for r in a.localisation]
-    f += [f"expected localisation {r}; got {roots}" for r in expect.get("localisation", []) if r not in roots]
-    if "top_root" in expect and (roots[:1] or [None])[0] != expect["top_root"]:
+    f += [
+        f"expected localisation {r}; got {roots}"
+        for r in expect.get("localisation", [])
+        if r not in roots
+    ]
+    if "top_root" in expect and next(iter(roots), None) != expect["top_root"]:
         f.append(f"top_root: expected {expect['top_root']}, got {roots[:1]}")
     concord = {f"{r.root}-{r.side}": r.imaging for r in a.localisation}
     for root, want in (expect.get("imaging_concordance") or {}).items():
         if concord.get(root) != want:
             f.append(f"imaging_concordance.{root}: expected {want}, got {concord.get(root)}")
     classes = {c.details.get("classification") for c in a.classifications}
-    f += [f"expected classification {c}; got {sorted(map(str, classes))}" for c in expect.get("classifications", []) if c not in classes]
-    f += [f"did not expect classification {c}" for c in expect.get("not_classifications", []) if c in classes]
+    f += [
+        f"expected classification {c}; got {sorted(map(str, classes))}"
+        for c in expect.get("classifications", [])
+        if c not in classes
+    ]
+    f += [
+        f"did not expect classification {c}"
+        for c in expect.get("not_classifications", [])
+        if c in classes
+    ]
     return f
 
 
@@ -222,11 +249,28 @@ RUNNERS: dict[str, Runner] = {
 EXPECT_KEYS: Mapping[str, frozenset[str]] = {
     "facts": frozenset({"fires", "does_not_fire", "undecided", "needs"}),
     "instrument": frozenset({"score", "subscales", "band", "risk_group", "error"}),
-    "record": frozenset({
-        "red_flags", "urgency", "fires", "does_not_fire", "needs", "needs_high", "acr_variant",
-        "ratings", "imaging_order", "diagnoses", "not_diagnoses", "top_diagnosis", "risk_group",
-        "localisation", "top_root", "imaging_concordance", "classifications",
-        "not_classifications", "error",
-    }),
+    "record": frozenset(
+        {
+            "red_flags",
+            "urgency",
+            "fires",
+            "does_not_fire",
+            "needs",
+            "needs_high",
+            "acr_variant",
+            "ratings",
+            "imaging_order",
+            "diagnoses",
+            "not_diagnoses",
+            "top_diagnosis",
+            "risk_group",
+            "localisation",
+            "top_root",
+            "imaging_concordance",
+            "classifications",
+            "not_classifications",
+            "error",
+        }
+    ),
 }
 REQUIRED_EXPECT: Mapping[str, frozenset[str]] = {"record": frozenset({"red_flags"})}

@@ -118,7 +118,9 @@ def _compile_leaf(
         raise ConditionError("'fact' must be a fact name", field=f"{path}.fact")
     spec = specs.get(name)
     if spec is None:
-        raise ConditionError(f"unknown fact '{name}'{did_you_mean(name, specs)}", field=f"{path}.fact")
+        raise ConditionError(
+            f"unknown fact '{name}'{did_you_mean(name, specs)}", field=f"{path}.fact"
+        )
     ops = [k for k in tree if k != "fact"]
     if len(ops) != 1 or ops[0] not in OPERATORS:
         raise ConditionError(
@@ -141,7 +143,9 @@ def _check_operand(spec: FactSpec, op: str, value: object, path: str) -> None:
         return
     if op in _SET_OPS:
         if t is not FactType.SET:
-            raise ConditionError(f"'{op}' only applies to set facts; '{spec.name}' is {t}", field=path)
+            raise ConditionError(
+                f"'{op}' only applies to set facts; '{spec.name}' is {t}", field=path
+            )
         values = [value] if op == "contains" else value
         if not isinstance(values, list) or not values:
             raise ConditionError(f"'{op}' takes a non-empty list", field=path)
@@ -168,7 +172,9 @@ def _check_operand(spec: FactSpec, op: str, value: object, path: str) -> None:
 def _check_scalar(spec: FactSpec, value: object, path: str) -> None:
     problem = spec.check_value(value)
     if problem:
-        raise ConditionError(f"value {value!r} does not fit fact '{spec.name}': {problem}", field=path)
+        raise ConditionError(
+            f"value {value!r} does not fit fact '{spec.name}': {problem}", field=path
+        )
 
 
 def _check_members(spec: FactSpec, values: list[object], path: str) -> None:

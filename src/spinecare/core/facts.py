@@ -72,7 +72,9 @@ class FactSpec:
         return None if isinstance(value, str) else "must be text"
 
 
-def normalise_facts(specs: Mapping[str, FactSpec], raw: Mapping[str, object]) -> dict[str, FactValue]:
+def normalise_facts(
+    specs: Mapping[str, FactSpec], raw: Mapping[str, object]
+) -> dict[str, FactValue]:
     """Check raw values against their declarations; return a clean ``Facts`` dict.
 
     ``None`` means unknown and is dropped. Raises ``UserError`` naming the fact on any problem.
@@ -91,7 +93,7 @@ def normalise_facts(specs: Mapping[str, FactSpec], raw: Mapping[str, object]) ->
         if problem:
             raise UserError(f"{problem} (got {value!r})", field=name)
         if spec.type is FactType.SET:
-            out[name] = frozenset(value)  # type: ignore[arg-type]
+            out[name] = frozenset(value)  # type: ignore[call-overload]
         elif spec.type is FactType.NUMBER and isinstance(value, int):
             out[name] = float(value)
         else:

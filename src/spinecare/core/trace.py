@@ -76,5 +76,5 @@ def build_trace(
 
 def _jsonable(value: object) -> object:
     if isinstance(value, frozenset | set):
-        return sorted(value)  # type: ignore[type-var]
+        return sorted(value)
     return value

@@ -15,9 +15,14 @@ from collections.abc import Callable
 
 from pydantic import ValidationError
 
-from spinecare.core.evaluation.record import EvaluationRecord
-from spinecare.core.assurance import EXPECT_KEYS, REQUIRED_EXPECT, input_kind, resolve_relative_dates
+from spinecare.core.assurance import (
+    EXPECT_KEYS,
+    REQUIRED_EXPECT,
+    input_kind,
+    resolve_relative_dates,
+)
 from spinecare.core.errors import KBIssue, UserError
+from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.core.facts import normalise_facts
 from spinecare.core.knowledge_base import KnowledgeBase, Scenario
 from spinecare.core.text import did_you_mean
@@ -58,15 +63,21 @@ def _check_profiles(kb: KnowledgeBase) -> list[KBIssue]:
     issues = []
     if kb.default_profile not in kb.profiles:
         issues.append(
-            KBIssue("kb.yaml", "default_profile", f"no profile '{kb.default_profile}'"
-                    f"{did_you_mean(kb.default_profile, kb.profiles)}")
+            KBIssue(
+                "kb.yaml",
+                "default_profile",
+                f"no profile '{kb.default_profile}'{did_you_mean(kb.default_profile, kb.profiles)}",
+            )
         )
     for profile in kb.profiles.values():
         for rule_id in profile.disabled:
             if rule_id not in kb.rules_by_id:
                 issues.append(
-                    KBIssue(f"profiles/{profile.id}.yaml", "disabled_rules",
-                            f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}")
+                    KBIssue(
+                        f"profiles/{profile.id}.yaml",
+                        "disabled_rules",
+                        f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}",
+                    )
                 )
     return issues
 
@@ -86,8 +97,11 @@ def _check_scenario(kb: KnowledgeBase, s: Scenario) -> list[KBIssue]:
             bad("profiles", f"no profile '{profile}'{did_you_mean(profile, kb.profiles)}")
     for key in s.expect:
         if key not in EXPECT_KEYS[kind]:
-            bad(f"expect.{key}", f"unknown expectation{did_you_mean(key, EXPECT_KEYS[kind])}; "
-                f"{kind} scenarios understand {', '.join(sorted(EXPECT_KEYS[kind]))}")
+            bad(
+                f"expect.{key}",
+                f"unknown expectation{did_you_mean(key, EXPECT_KEYS[kind])}; "
+                f"{kind} scenarios understand {', '.join(sorted(EXPECT_KEYS[kind]))}",
+            )
     for key in sorted(REQUIRED_EXPECT.get(kind, frozenset()) - set(s.expect)):
         bad(f"expect.{key}", f"{kind} scenarios must state {key} (an empty list when none)")
     if kind == "record":
@@ -95,7 +109,10 @@ def _check_scenario(kb: KnowledgeBase, s: Scenario) -> list[KBIssue]:
         for key in ("fires", "does_not_fire"):
             for i, rule_id in enumerate(s.expect.get(key, [])):
                 if rule_id not in kb.rules_by_id:
-                    bad(f"expect.{key}.{i}", f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}")
+                    bad(
+                        f"expect.{key}.{i}",
+                        f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}",
+                    )
     if kind == "facts":
         try:
             normalise_facts(kb.facts, s.input["facts"])
@@ -104,14 +121,20 @@ def _check_scenario(kb: KnowledgeBase, s: Scenario) -> list[KBIssue]:
         for key in ("fires", "does_not_fire", "undecided"):
             for i, rule_id in enumerate(s.expect.get(key, [])):
                 if rule_id not in kb.rules_by_id:
-                    bad(f"expect.{key}.{i}", f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}")
+                    bad(
+                        f"expect.{key}.{i}",
+                        f"no rule '{rule_id}'{did_you_mean(rule_id, kb.rules_by_id)}",
+                    )
         for i, fact in enumerate(s.expect.get("needs", [])):
             if fact not in kb.facts:
                 bad(f"expect.needs.{i}", f"unknown fact '{fact}'{did_you_mean(fact, kb.facts)}")
     elif kind == "instrument":
         inst = s.input["instrument"]
         if inst not in kb.instruments:
-            bad("input.instrument", f"no instrument '{inst}'{did_you_mean(str(inst), kb.instruments)}")
+            bad(
+                "input.instrument",
+                f"no instrument '{inst}'{did_you_mean(str(inst), kb.instruments)}",
+            )
     return issues
 
 
@@ -120,8 +143,12 @@ def _check_coverage(kb: KnowledgeBase) -> list[KBIssue]:
     for s in kb.scenarios:
         shown.update(s.expect.get("fires", []))
     return [
-        KBIssue(rule.source_file, "id", f"rule '{rule.id}' is not shown firing by any scenario "
-                "(add one to scenarios/ with expect.fires)")
+        KBIssue(
+            rule.source_file,
+            "id",
+            f"rule '{rule.id}' is not shown firing by any scenario "
+            "(add one to scenarios/ with expect.fires)",
+        )
         for rule in kb.rules
         if rule.status != "retired" and rule.id not in shown
     ]

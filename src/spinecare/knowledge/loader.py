@@ -118,7 +118,9 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
         raise KnowledgeBaseError(r.issues)
     if site_disabled:
         profiles = {
-            pid: Profile(p.id, p.title, p.description, p.jurisdiction, {**p.disabled, **site_disabled})
+            pid: Profile(
+                p.id, p.title, p.description, p.jurisdiction, {**p.disabled, **site_disabled}
+            )
             for pid, p in profiles.items()
         }
     kb = KnowledgeBase(
@@ -309,7 +311,9 @@ def _tables(r: _Reader) -> tuple[dict[str, Mapping[str, Any]], dict[str, Table]]
         if checked is None:
             # re-prefix the keys with "data." for the author
             r.issues[:] = [
-                i if i.file != rel or i.key.startswith("data") else type(i)(i.file, f"data.{i.key}", i.message)
+                i
+                if i.file != rel or i.key.startswith("data")
+                else type(i)(i.file, f"data.{i.key}", i.message)
                 for i in r.issues
             ]
             continue

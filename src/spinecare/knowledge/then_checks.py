@@ -17,7 +17,9 @@ Check = Callable[[KnowledgeBase, Rule], list[str]]
 
 
 def _need_text(then: Mapping[str, Any], *keys: str) -> list[str]:
-    return [f"then.{k}: required text" for k in keys if not isinstance(then.get(k), str) or not then[k]]
+    return [
+        f"then.{k}: required text" for k in keys if not isinstance(then.get(k), str) or not then[k]
+    ]
 
 
 def _red_flag(kb: KnowledgeBase, rule: Rule) -> list[str]:
@@ -53,9 +55,13 @@ def _imaging_variant(kb: KnowledgeBase, rule: Rule) -> list[str]:
 def _diagnosis(kb: KnowledgeBase, rule: Rule) -> list[str]:
     catalogue = kb.tables.get("diagnoses", {}).get("diagnoses", {})
     dx = rule.then.get("diagnosis")
-    out = [] if dx in catalogue else [
-        f"then.diagnosis: '{dx}' is not in tables/diagnoses.yaml{did_you_mean(str(dx), catalogue)}"
-    ]
+    out = (
+        []
+        if dx in catalogue
+        else [
+            f"then.diagnosis: '{dx}' is not in tables/diagnoses.yaml{did_you_mean(str(dx), catalogue)}"
+        ]
+    )
     if rule.category == "diagnosis" and rule.then.get("likelihood") not in ("likely", "possible"):
         out.append("then.likelihood: must be likely or possible")
     return out

@@ -45,8 +45,16 @@ def test_leaf_missing_fact_is_unknown_and_named() -> None:
         ({"fact": "trauma", "in": ["minor", "major"]}, {"trauma": "minor"}, True),
         ({"fact": "trauma", "not_in": ["minor", "major"]}, {"trauma": "minor"}, False),
         ({"fact": "sites", "contains": "foot"}, {"sites": frozenset({"foot"})}, True),
-        ({"fact": "sites", "contains_any": ["foot", "thigh"]}, {"sites": frozenset({"axial"})}, False),
-        ({"fact": "sites", "contains_all": ["foot", "thigh"]}, {"sites": frozenset({"foot", "thigh"})}, True),
+        (
+            {"fact": "sites", "contains_any": ["foot", "thigh"]},
+            {"sites": frozenset({"axial"})},
+            False,
+        ),
+        (
+            {"fact": "sites", "contains_all": ["foot", "thigh"]},
+            {"sites": frozenset({"foot", "thigh"})},
+            True,
+        ),
         ({"fact": "fever", "known": True}, {}, False),
         ({"fact": "fever", "known": False}, {}, True),
         ({"fact": "note", "eq": "x"}, {"note": "x"}, True),
@@ -85,7 +93,11 @@ def test_at_least() -> None:
     """at_least: true at n true, false once n can no longer be reached, else unknown."""
     tree = {
         "at_least": 2,
-        "of": [{"fact": "fever", "eq": True}, {"fact": "age", "gt": 50}, {"fact": "egfr", "lt": 30}],
+        "of": [
+            {"fact": "fever", "eq": True},
+            {"fact": "age", "gt": 50},
+            {"fact": "egfr", "lt": 30},
+        ],
     }
     assert ev(tree, fever=True, age=60) == (True, set())
     assert ev(tree, fever=False, age=40) == (False, set())
@@ -106,7 +118,11 @@ def test_at_least() -> None:
         ({"all": []}, "when.all", "non-empty list"),
         ({"all": [{"fact": "age", "gt": 1}], "any": []}, "when", "exactly one of"),
         ({"at_least": 3, "of": [{"fact": "age", "gt": 1}]}, "when", "can never be met"),
-        ({"any": [{"fact": "age", "gt": 1}, {"fact": "x", "eq": 1}]}, "when.any.1.fact", "unknown fact"),
+        (
+            {"any": [{"fact": "age", "gt": 1}, {"fact": "x", "eq": 1}]},
+            "when.any.1.fact",
+            "unknown fact",
+        ),
         ("fever", "when", "must be a mapping"),
     ],
 )

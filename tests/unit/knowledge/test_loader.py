@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kbcopy import copy_kb, edit
 
+from kbcopy import copy_kb, edit
 from spinecare.core.errors import KnowledgeBaseError
 from spinecare.knowledge import load_kb
 from spinecare.knowledge.loader import content_hash
@@ -24,9 +24,13 @@ def test_packaged_kb_loads_with_version_and_hash() -> None:
     """The shipped KB validates and exposes its version and content hash."""
     kb = load_kb()
     assert kb.version.count(".") == 2
-    assert kb.content_hash.startswith("sha256:") and len(kb.content_hash) == 71
+    assert kb.content_hash.startswith("sha256:")
+    assert len(kb.content_hash) == 71
     assert {"uk-nice", "us-acp-cdc"} <= set(kb.profiles)
-    assert kb.rules and kb.facts and kb.sources and kb.scenarios
+    assert kb.rules
+    assert kb.facts
+    assert kb.sources
+    assert kb.scenarios
 
 
 def test_content_hash_changes_with_content(tmp_path: Path) -> None:

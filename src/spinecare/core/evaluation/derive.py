@@ -9,6 +9,7 @@ threshold that turns a number into a clinical category (acute < 4 weeks, SLR ang
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from spinecare.core.evaluation.record import EvaluationRecord, Sides
@@ -30,17 +31,35 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         "prior_spine_surgery": bool(p.prior_spine_surgery) if p.prior_spine_surgery else None,
         "prior_conservative_care_weeks": record.prior_conservative_care_weeks,
     }
-    facts |= {name: value for name, value in c.model_dump().items()}
+    facts |= dict(c.model_dump().items())
     facts |= {
         name: getattr(h, name)
         for name in (
-            "trauma", "recurrent", "leg_pain_worse_than_back", "walking_distance_m",
-            "relief_sitting_or_flexion", "night_pain", "rest_pain", "morning_stiffness_minutes",
-            "wakes_second_half_of_night", "improves_with_movement", "nsaid_response_48h",
-            "alternating_buttock_pain", "enthesitis", "arthritis_history", "fever", "weight_loss",
-            "thoracic_pain", "failed_to_improve_4_weeks", "urinary_retention",
-            "urinary_incontinence", "bowel_dysfunction", "new_sexual_dysfunction",
-            "bilateral_leg_symptoms", "progressive_weakness", "pulsatile_abdominal_mass",
+            "trauma",
+            "recurrent",
+            "leg_pain_worse_than_back",
+            "walking_distance_m",
+            "relief_sitting_or_flexion",
+            "night_pain",
+            "rest_pain",
+            "morning_stiffness_minutes",
+            "wakes_second_half_of_night",
+            "improves_with_movement",
+            "nsaid_response_48h",
+            "alternating_buttock_pain",
+            "enthesitis",
+            "arthritis_history",
+            "fever",
+            "weight_loss",
+            "thoracic_pain",
+            "failed_to_improve_4_weeks",
+            "urinary_retention",
+            "urinary_incontinence",
+            "bowel_dysfunction",
+            "new_sexual_dysfunction",
+            "bilateral_leg_symptoms",
+            "progressive_weakness",
+            "pulsatile_abdominal_mass",
             "sudden_severe_pain_eased_lying",
         )
     }
@@ -73,6 +92,11 @@ def _saddle(reported: bool | None, examined: str | None) -> bool | None:
     return None
 
 
+def _grid(grid: Mapping[Any, Sides[Any]], key: str) -> list[Any]:
+    """Both sides' known values of one row of a left/right grid (myotomes, reflexes…)."""
+    return _side_values(grid.get(key))
+
+
 def _side_values(sides: Sides[Any] | None) -> list[Any]:
     return [] if sides is None else [v for v in (sides.left, sides.right) if v is not None]
 
@@ -80,17 +104,20 @@ def _side_values(sides: Sides[Any] | None) -> list[Any]:
 def _neuro(record: EvaluationRecord) -> dict[str, Any]:
     x = record.exam
     out: dict[str, Any] = {}
-    grades = [g for root in ROOTS for g in _side_values(x.myotomes.get(root))]  # type: ignore[call-overload]
+    grades = [g for root in ROOTS for g in _grid(x.myotomes, root)]
     if grades:
         out["min_myotome_grade"] = min(grades)
         weak_roots = {
-            root for root in ROOTS for g in _side_values(x.myotomes.get(root)) if g < 5  # type: ignore[call-overload]
+            root
+            for root in ROOTS
+            for g in _grid(x.myotomes, root)
+            if g < 5
         }
         out["weak_root_count"] = len(weak_roots)
-    sensory = [s for root in ROOTS for s in _side_values(x.dermatomes.get(root))]  # type: ignore[call-overload]
+    sensory = [s for root in ROOTS for s in _grid(x.dermatomes, root)]
     if sensory:
         out["dermatomal_sensory_loss"] = any(s != "normal" for s in sensory)
-    reflexes = [r for name in ("patellar", "achilles") for r in _side_values(x.reflexes.get(name))]  # type: ignore[call-overload]
+    reflexes = [r for name in ("patellar", "achilles") for r in _grid(x.reflexes, name)]
     if reflexes:
         out["reflex_reduced"] = any(r in ("reduced", "absent") for r in reflexes)
     return out
@@ -99,7 +126,7 @@ def _neuro(record: EvaluationRecord) -> dict[str, Any]:
 def _exam(record: EvaluationRecord) -> dict[str, Any]:
     x = record.exam
     out: dict[str, Any] = {}
-    slr = [s for s in _side_values(x.slr)]
+    slr = list(_side_values(x.slr))
     if slr:
         angles = [s.angle for s in slr if s.angle is not None]
         if angles:
@@ -127,8 +154,12 @@ def _exam(record: EvaluationRecord) -> dict[str, Any]:
     if hip:
         out["hip_internal_rotation_max_deg"] = max(hip)
     for name in (
-        "lumbar_hypomobility", "prone_instability_test", "aberrant_movements",
-        "midline_spinal_tenderness", "upper_motor_neuron_signs", "gait",
+        "lumbar_hypomobility",
+        "prone_instability_test",
+        "aberrant_movements",
+        "midline_spinal_tenderness",
+        "upper_motor_neuron_signs",
+        "gait",
     ):
         out[name] = getattr(x, name)
     out["temperature_c"] = x.temperature_c

@@ -34,8 +34,14 @@ from spinecare.core.trace import build_trace
 
 MAX_DERIVATION_PASSES = 5
 SECTION_CATEGORIES = {
-    "red_flag", "derivation", "imaging_variant", "imaging_statement", "stratification",
-    "diagnosis", "diagnosis_against", "classification",
+    "red_flag",
+    "derivation",
+    "imaging_variant",
+    "imaging_statement",
+    "stratification",
+    "diagnosis",
+    "diagnosis_against",
+    "classification",
 }
 
 
@@ -127,7 +133,9 @@ def _score_questionnaires(
     for i, q in enumerate(record.questionnaires):
         inst = kb.instruments.get(q.instrument)
         if inst is None:
-            raise UserError(f"unknown instrument '{q.instrument}'", field=f"questionnaires.{i}.instrument")
+            raise UserError(
+                f"unknown instrument '{q.instrument}'", field=f"questionnaires.{i}.instrument"
+            )
         if q.answers is not None:
             try:
                 result = score(inst, q.answers).to_dict()
@@ -178,7 +186,9 @@ def _red_flags(results: list[RuleResult]) -> tuple[RedFlag, ...]:
     return tuple(flags)
 
 
-def _imaging(kb: KnowledgeBase, record: EvaluationRecord, by_cat: dict[str, list[RuleResult]]) -> ImagingAdvice:
+def _imaging(
+    kb: KnowledgeBase, record: EvaluationRecord, by_cat: dict[str, list[RuleResult]]
+) -> ImagingAdvice:
     table: Mapping[str, Any] = kb.tables.get("acr-lbp-2021", {})
     variants: Mapping[str, Any] = table.get("variants", {})
     precedence: list[str] = table.get("precedence", [])
@@ -194,8 +204,12 @@ def _imaging(kb: KnowledgeBase, record: EvaluationRecord, by_cat: dict[str, list
         for proc, rating in variant.get("ratings", {}).items()
     )
     return ImagingAdvice(
-        chosen, variant["title"], ratings, statements,
-        _order_check(record, table, chosen), _basis(fired[chosen]),
+        chosen,
+        variant["title"],
+        ratings,
+        statements,
+        _order_check(record, table, chosen),
+        _basis(fired[chosen]),
     )
 
 

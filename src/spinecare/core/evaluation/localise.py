@@ -23,15 +23,17 @@ def localise(record: EvaluationRecord, table: Mapping[str, Any]) -> tuple[RootLe
     for root, spec in roots.items():
         for side in SIDES:
             support: list[str] = []
-            grade = _side(x.myotomes.get(root), side)  # type: ignore[call-overload]
+            grade = _side(_row(x.myotomes, root), side)
             if grade is not None and grade < 5:
                 support.append(f"{spec['myotome']} weakness (MRC {grade}/5)")
-            sensation = _side(x.dermatomes.get(root), side)  # type: ignore[call-overload]
+            sensation = _side(_row(x.dermatomes, root), side)
             if sensation in ("reduced", "absent"):
-                support.append(f"{sensation} sensation in the {root} dermatome ({spec['dermatome']})")
+                support.append(
+                    f"{sensation} sensation in the {root} dermatome ({spec['dermatome']})"
+                )
             reflex = spec.get("reflex")
             if reflex:
-                value = _side(x.reflexes.get(reflex), side)  # type: ignore[call-overload]
+                value = _side(_row(x.reflexes, reflex), side)
                 if value in ("reduced", "absent"):
                     support.append(f"{value} {reflex} reflex")
             if not support:
@@ -44,10 +46,16 @@ def localise(record: EvaluationRecord, table: Mapping[str, Any]) -> tuple[RootLe
             elif tension == "femoral_nerve_stretch" and _side(x.femoral_nerve_stretch, side):
                 support.append("positive femoral nerve stretch test")
             found.append(
-                RootLevel(root, side, tuple(support), len(support), _imaging(record, table, root, side))
+                RootLevel(
+                    root, side, tuple(support), len(support), _imaging(record, table, root, side)
+                )
             )
     found.sort(key=lambda r: (-r.strength, r.root, r.side))
     return tuple(found)
+
+
+def _row(grid: Mapping[Any, Any], key: str) -> Any:
+    return grid.get(key)
 
 
 def _side(pair: Any, side: str) -> Any:
@@ -61,7 +69,9 @@ def _imaging(record: EvaluationRecord, table: Mapping[str, Any], root: str, side
     for study in record.imaging:
         for f in study.findings:
             compressed = f.compresses_root or (
-                level_to_root.get(f.level or "") if f.kind in table.get("compressive_findings", []) else None
+                level_to_root.get(f.level or "")
+                if f.kind in table.get("compressive_findings", [])
+                else None
             )
             if compressed == root and (f.side in (None, "central", "both") or f.side == side):
                 return "concordant"

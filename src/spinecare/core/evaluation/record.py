@@ -72,7 +72,9 @@ class Comorbidities(_Model):
     anxiety: bool | None = None
     diabetes: bool | None = None
     smoker: bool | None = None
-    vascular_disease: bool | None = Field(None, description="Peripheral or aortic vascular disease.")
+    vascular_disease: bool | None = Field(
+        None, description="Peripheral or aortic vascular disease."
+    )
     psoriasis: bool | None = None
     inflammatory_bowel_disease: bool | None = None
     uveitis: bool | None = None
@@ -88,7 +90,9 @@ class Medication(_Model):
 class PriorTreatment(_Model):
     treatment: str = Field(min_length=1, description="e.g. nsaid, physiotherapy, esi, mbb.")
     weeks: float | None = Field(None, ge=0)
-    response: Literal["resolved", "helped", "partial", "no_effect", "worse", "not_tolerated"] | None = None
+    response: (
+        Literal["resolved", "helped", "partial", "no_effect", "worse", "not_tolerated"] | None
+    ) = None
     percent_relief: float | None = Field(None, ge=0, le=100)
     end_date: dt.date | None = None
 
@@ -107,9 +111,18 @@ class Patient(_Model):
     height_cm: float | None = Field(None, gt=30, lt=260)
     weight_kg: float | None = Field(None, gt=2, lt=400)
     occupation: str | None = None
-    work_status: Literal[
-        "working", "modified_duties", "off_work", "unemployed", "retired", "student", "homemaker"
-    ] | None = None
+    work_status: (
+        Literal[
+            "working",
+            "modified_duties",
+            "off_work",
+            "unemployed",
+            "retired",
+            "student",
+            "homemaker",
+        ]
+        | None
+    ) = None
     comorbidities: Comorbidities = Comorbidities()
     medications: list[Medication] = []
     allergies: list[str] = []
@@ -119,7 +132,9 @@ class Patient(_Model):
 
 
 PainSite = Literal["axial", "buttock", "thigh", "below_knee", "foot", "groin", "thoracic"]
-Movement = Literal["flexion", "extension", "sitting", "standing", "walking", "lying", "lifting", "coughing"]
+Movement = Literal[
+    "flexion", "extension", "sitting", "standing", "walking", "lying", "lifting", "coughing"
+]
 
 
 class History(_Model):
@@ -166,7 +181,9 @@ class SLR(_Model):
 
 class RepeatedMovements(_Model):
     response: Literal["centralisation", "peripheralisation", "no_effect", "mixed"] | None = None
-    direction: Literal["extension", "flexion", "lateral_shift_left", "lateral_shift_right"] | None = None
+    direction: (
+        Literal["extension", "flexion", "lateral_shift_left", "lateral_shift_right"] | None
+    ) = None
     peripheralises_with: Literal["extension", "flexion"] | None = None
 
 
@@ -188,7 +205,10 @@ class Exam(_Model):
     femoral_nerve_stretch: Sides[bool] = Sides[bool]()
     saddle_sensation: Sensation | None = None
     anal_tone: Literal["normal", "reduced", "not_examined"] | None = None
-    gait: Literal["normal", "antalgic", "high_stepping", "trendelenburg", "wide_based", "unable"] | None = None
+    gait: (
+        Literal["normal", "antalgic", "high_stepping", "trendelenburg", "wide_based", "unable"]
+        | None
+    ) = None
     heel_walk: Sides[bool] = Sides[bool]()
     toe_walk: Sides[bool] = Sides[bool]()
     lumbar_flexion_limited: bool | None = None
@@ -205,9 +225,18 @@ class Exam(_Model):
 
 
 FindingKind = Literal[
-    "disc_herniation", "central_stenosis", "foraminal_stenosis", "lateral_recess_stenosis",
-    "spondylolisthesis", "fracture", "modic_change", "facet_arthropathy", "tumour_suspected",
-    "infection_suspected", "cauda_equina_compression", "normal",
+    "disc_herniation",
+    "central_stenosis",
+    "foraminal_stenosis",
+    "lateral_recess_stenosis",
+    "spondylolisthesis",
+    "fracture",
+    "modic_change",
+    "facet_arthropathy",
+    "tumour_suspected",
+    "infection_suspected",
+    "cauda_equina_compression",
+    "normal",
 ]
 
 
@@ -215,13 +244,17 @@ class ImagingFinding(_Model):
     kind: FindingKind
     level: Level | None = None
     side: Side | None = None
-    grade: Literal["mild", "moderate", "severe", "1", "2", "3", "4", "type1", "type2", "type3"] | None = None
+    grade: (
+        Literal["mild", "moderate", "severe", "1", "2", "3", "4", "type1", "type2", "type3"] | None
+    ) = None
     herniation_type: Literal["bulge", "protrusion", "extrusion", "sequestration"] | None = None
     compresses_root: Root | None = None
 
 
 class ImagingStudy(_Model):
-    modality: Literal["radiograph", "mri", "mri_contrast", "ct", "ct_myelography", "bone_scan", "pet_ct"]
+    modality: Literal[
+        "radiograph", "mri", "mri_contrast", "ct", "ct_myelography", "bone_scan", "pet_ct"
+    ]
     date: dt.date | None = None
     findings: list[ImagingFinding] = []
 
@@ -230,7 +263,9 @@ class QuestionnaireResult(_Model):
     instrument: str = Field(description="Instrument id, e.g. odi, start_back.")
     date: dt.date | None = None
     answers: list[int | None] | None = Field(None, description="0-based option index per item.")
-    score: float | None = Field(None, description="A score recorded elsewhere, when answers are not given.")
+    score: float | None = Field(
+        None, description="A score recorded elsewhere, when answers are not given."
+    )
 
 
 class ImagingOrder(_Model):

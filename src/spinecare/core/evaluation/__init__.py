@@ -1,0 +1,1 @@
+"""The comprehensive evaluation: record → facts → rules → Assessment."""
