@@ -67,7 +67,7 @@ kb-test: install-dev
 	$(BIN)/spinecare kb test
 
 pytest: install-dev
-	$(BIN)/pytest
+	SPINECARE_ENV=test $(BIN)/pytest
 
 clean: ## Remove the virtualenv, caches and the local database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis var/*.sqlite3 test-artifacts

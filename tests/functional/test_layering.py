@@ -47,4 +47,5 @@ def test_contract_breaks_when_an_inner_layer_imports_outwards(tmp_path: Path, in
     """A stray framework or outward import in core/knowledge makes lint-imports fail."""
     result = run_lint_imports(tmp_path, inject)
     assert result.returncode != 0
-    assert f"{broken}" in result.stdout and "BROKEN" in result.stdout
+    assert f"{broken}" in result.stdout
+    assert "BROKEN" in result.stdout

@@ -1,0 +1,1 @@
+"""Accounts: staff users and their roles (Django groups with SpineCare permissions)."""

@@ -1,0 +1,1 @@
+"""Clinic: signing in and out, and the home page."""
