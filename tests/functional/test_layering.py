@@ -16,7 +16,9 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 def run_lint_imports(tmp_path: Path, inject: str | None) -> subprocess.CompletedProcess[str]:
     src = tmp_path / "src"
-    shutil.copytree(ROOT / "src" / "spinecare", src / "spinecare", ignore=shutil.ignore_patterns("kb"))
+    shutil.copytree(
+        ROOT / "src" / "spinecare", src / "spinecare", ignore=shutil.ignore_patterns("kb")
+    )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     if inject:
         target, line = inject.split("::")
@@ -24,7 +26,12 @@ def run_lint_imports(tmp_path: Path, inject: str | None) -> subprocess.Completed
         path.write_text(path.read_text() + f"\n{line}\n")
     env = {**os.environ, "PYTHONPATH": str(src)}
     return subprocess.run(
-        [str(LINT_IMPORTS), "--no-cache"], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+        [str(LINT_IMPORTS), "--no-cache"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
@@ -38,12 +45,17 @@ def test_contracts_hold_on_the_real_code(tmp_path: Path) -> None:
     ("inject", "broken"),
     [
         ("spinecare/core/rules.py::import django", "Core and knowledge import no frameworks"),
-        ("spinecare/knowledge/loader.py::import fhir.resources", "Core and knowledge import no frameworks"),
+        (
+            "spinecare/knowledge/loader.py::import fhir.resources",
+            "Core and knowledge import no frameworks",
+        ),
         ("spinecare/core/facts.py::import spinecare.knowledge", "Adapters depend on the core"),
         ("spinecare/core/rules.py::import yaml", "Core is stdlib only"),
     ],
 )
-def test_contract_breaks_when_an_inner_layer_imports_outwards(tmp_path: Path, inject: str, broken: str) -> None:
+def test_contract_breaks_when_an_inner_layer_imports_outwards(
+    tmp_path: Path, inject: str, broken: str
+) -> None:
     """A stray framework or outward import in core/knowledge makes lint-imports fail."""
     result = run_lint_imports(tmp_path, inject)
     assert result.returncode != 0

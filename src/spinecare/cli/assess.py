@@ -160,7 +160,9 @@ def print_assessment(a: Assessment) -> None:
     if normal:
         console.print("\n[bold]Data needed[/]")
         for need in normal:
-            console.print(f"  • {need.question} [dim]({need.fact}; for {', '.join(need.needed_for[:2])})[/]")
+            console.print(
+                f"  • {need.question} [dim]({need.fact}; for {', '.join(need.needed_for[:2])})[/]"
+            )
     console.print(f"\n[dim]{kb.label} · {len(a.trace.fired)} rules fired · profile {a.profile}[/]")
 
 

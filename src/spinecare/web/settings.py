@@ -73,6 +73,9 @@ INSTALLED_APPS = [
     "spinecare.web.apps.SpineCareConfig",
     "spinecare.web.accounts",
     "spinecare.web.clinic",
+    "spinecare.web.audit",
+    "spinecare.web.patients",
+    "spinecare.web.evaluations",
 ]
 
 MIDDLEWARE = [

@@ -107,12 +107,7 @@ def _neuro(record: EvaluationRecord) -> dict[str, Any]:
     grades = [g for root in ROOTS for g in _grid(x.myotomes, root)]
     if grades:
         out["min_myotome_grade"] = min(grades)
-        weak_roots = {
-            root
-            for root in ROOTS
-            for g in _grid(x.myotomes, root)
-            if g < 5
-        }
+        weak_roots = {root for root in ROOTS for g in _grid(x.myotomes, root) if g < 5}
         out["weak_root_count"] = len(weak_roots)
     sensory = [s for root in ROOTS for s in _grid(x.dermatomes, root)]
     if sensory:
