@@ -99,3 +99,11 @@ def test_kb_test_unknown_path(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(["kb", "test", "scenarios/nothing-here"], capsys)
     assert code == 1
     assert "No scenarios" in out
+
+
+def test_unknown_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped command prints usage and exits 2, without a traceback."""
+    code, _, err = run(["kb", "validat"], capsys)
+    assert code == 2
+    assert "No such command" in err
+    assert "Traceback" not in err

@@ -33,28 +33,17 @@ def version() -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; user errors print one clear message and exit 2, KB errors exit 1."""
+    """Run the CLI; user errors print one clear message and exit 2, KB errors exit 1.
+
+    Click's standalone mode handles usage errors and exit codes; our own errors propagate
+    out of it and are reported here without a traceback.
+    """
     try:
-        code = app(args=argv, standalone_mode=False)
-        # Without standalone mode click returns typer.Exit's code instead of raising it.
-        if isinstance(code, int) and code:
-            sys.exit(code)
+        app(args=argv, standalone_mode=True)
     except UserError as exc:
         where = f"{exc.field}: " if exc.field else ""
-        err_console.print(f"[red]Error:[/] {where}{exc.message}")
+        err_console.print(f"[red]Error:[/] {where}{exc.message}", soft_wrap=True)
         sys.exit(exc.exit_code)
     except KnowledgeBaseError as exc:
-        err_console.print(f"[red]{exc}[/]")
+        err_console.print(str(exc), style="red", soft_wrap=True, markup=False)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err_console.print("Aborted.")
-        sys.exit(130)
-    except Exception as exc:  # click usage errors come through here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise

@@ -183,7 +183,12 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     if "urgency" in expect and (a.highest_urgency or "none") != expect["urgency"]:
         f.append(f"urgency: expected {expect['urgency']}, got {a.highest_urgency or 'none'}")
     f += [f"expected {r} to fire" for r in expect.get("fires", []) if r not in fired]
-    f += [f"expected {r} not to fire" for r in expect.get("does_not_fire", []) if r in fired]
+    undecided = {ref.partition("@")[0] for ref in a.trace.undecided}
+    for r in expect.get("does_not_fire", []):
+        if r in fired or r in undecided:
+            f.append(
+                f"expected {r} not to fire, but it {'fired' if r in fired else 'was undecided'}"
+            )
     needed = {d.fact: d.priority for d in a.data_needed}
     f += [
         f"expected '{n}' among data needed; got {sorted(needed)}"

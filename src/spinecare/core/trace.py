@@ -25,6 +25,7 @@ class Trace:
     profile: str
     as_of: str
     fired: tuple[FiredRule, ...] = ()
+    undecided: tuple[str, ...] = ()  # rule_id@version of rules that need more data
     data_needed: tuple[str, ...] = ()
     citations: tuple[str, ...] = field(default=())
 
@@ -43,6 +44,7 @@ class Trace:
                 }
                 for f in self.fired
             ],
+            "undecided": list(self.undecided),
             "data_needed": list(self.data_needed),
             "citations": list(self.citations),
         }
@@ -69,6 +71,7 @@ def build_trace(
         profile=profile,
         as_of=as_of,
         fired=fired,
+        undecided=tuple(r.rule.ref for r in results if r.undecided),
         data_needed=tuple(data_needed(results)),
         citations=tuple(citations),
     )

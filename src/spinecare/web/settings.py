@@ -111,7 +111,13 @@ TEMPLATES = [
 # Development's runserver opens a thread per request, so persistent connections only help in
 # production (Django docs, "Persistent connections").
 CONN_MAX_AGE = get_env_int("SPINECARE_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0)
-_database_url = get_env_var("DATABASE_URL", None)
+if PRODUCTION:  # PostgreSQL is the production store; SQLite is the embedded default
+    _database_url = get_env_var(
+        "DATABASE_URL",
+        hint="Production runs on PostgreSQL, e.g. postgres://spinecare@db.internal:5432/spinecare.",
+    )
+else:
+    _database_url = get_env_var("DATABASE_URL", None)
 if _database_url:
     DATABASES = {
         "default": dj_database_url.parse(

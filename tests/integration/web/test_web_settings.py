@@ -16,6 +16,7 @@ PRODUCTION_ENV = {
     "SPINECARE_ENV": "production",
     "SPINECARE_SECRET_KEY": "test-only-" + "k3y-" * 15,  # long and varied, as check --deploy wants
     "SPINECARE_ALLOWED_HOSTS": "spinecare.example.org",
+    "DATABASE_URL": "postgres://spinecare@db.example.org:5432/spinecare",
 }
 
 
@@ -67,7 +68,9 @@ def test_check_deploy_warns_without_ssl_redirect(tmp_path: Path) -> None:
     assert "security.W008" in result.stderr
 
 
-@pytest.mark.parametrize("missing", ["SPINECARE_SECRET_KEY", "SPINECARE_ALLOWED_HOSTS"])
+@pytest.mark.parametrize(
+    "missing", ["SPINECARE_SECRET_KEY", "SPINECARE_ALLOWED_HOSTS", "DATABASE_URL"]
+)
 def test_production_fails_fast_without_required_variable(tmp_path: Path, missing: str) -> None:
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != missing}
 
