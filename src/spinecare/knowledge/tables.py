@@ -59,7 +59,9 @@ class RootSpec(_Strict):
 class NerveRootTable(_Strict):
     roots: dict[Literal["L2", "L3", "L4", "L5", "S1"], RootSpec]
     level_to_root: dict[str, str]
+    level_to_exiting_root: dict[str, str]
     compressive_findings: list[str]
+    exiting_root_findings: list[str]
 
 
 class DiagnosisEntry(_Strict):

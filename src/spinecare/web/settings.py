@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "spinecare.web.middleware.NoStoreWhenSignedInMiddleware",  # pages with patient data
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -111,6 +112,7 @@ TEMPLATES = [
 # Development's runserver opens a thread per request, so persistent connections only help in
 # production (Django docs, "Persistent connections").
 CONN_MAX_AGE = get_env_int("SPINECARE_DB_CONN_MAX_AGE", 60 if PRODUCTION else 0)
+_database_url: str | None
 if PRODUCTION:  # PostgreSQL is the production store; SQLite is the embedded default
     _database_url = get_env_var(
         "DATABASE_URL",

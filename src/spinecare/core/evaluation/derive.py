@@ -126,7 +126,8 @@ def _exam(record: EvaluationRecord) -> dict[str, Any]:
         angles = [s.angle for s in slr if s.angle is not None]
         if angles:
             out["slr_min_angle"] = min(angles)
-            out["slr_average_angle"] = round(sum(angles) / len(angles), 1)
+        if len(angles) == 2:
+            out["slr_average_angle"] = round(sum(angles) / 2, 1)
         positives = [s.reproduces_leg_pain for s in slr if s.reproduces_leg_pain is not None]
         if positives:
             out["slr_positive"] = any(positives)
@@ -145,9 +146,12 @@ def _exam(record: EvaluationRecord) -> dict[str, Any]:
     if known:
         out["sij_positive_tests"] = sum(known)
         out["sij_tests_done"] = len(known)
-    hip = _side_values(x.hip_internal_rotation_deg)
-    if hip:
-        out["hip_internal_rotation_max_deg"] = max(hip)
+    # A maximum or an average over both sides is only known when both sides are recorded.
+    hip = x.hip_internal_rotation_deg
+    out["hip_internal_rotation_left_deg"] = hip.left
+    out["hip_internal_rotation_right_deg"] = hip.right
+    if hip.left is not None and hip.right is not None:
+        out["hip_internal_rotation_max_deg"] = max(hip.left, hip.right)
     for name in (
         "lumbar_hypomobility",
         "prone_instability_test",

@@ -65,14 +65,33 @@ def _side(pair: Any, side: str) -> Any:
 def _imaging(record: EvaluationRecord, table: Mapping[str, Any], root: str, side: str) -> str:
     if not record.imaging:
         return "no imaging"
-    level_to_root: Mapping[str, str] = table.get("level_to_root", {})
     for study in record.imaging:
         for f in study.findings:
-            compressed = f.compresses_root or (
-                level_to_root.get(f.level or "")
-                if f.kind in table.get("compressive_findings", [])
-                else None
-            )
+            compressed = f.compresses_root or _root_at_level(table, f.kind, f.level, f.location)
             if compressed == root and (f.side in (None, "central", "both") or f.side == side):
                 return "concordant"
     return "discordant"
+
+
+def _root_at_level(
+    table: Mapping[str, Any], kind: str, level: str | None, location: str | None
+) -> str | None:
+    """The root a finding at a disc level usually affects, by where the finding sits.
+
+    Foraminal and extraforaminal findings (and foraminal stenosis) affect the exiting root;
+    paracentral or unspecified herniations and lateral recess stenosis the traversing root;
+    central findings are not attributed to one root.
+    """
+    if level is None or location == "central":
+        return None
+    exiting_kinds = table.get("exiting_root_findings", [])
+    compressive = table.get("compressive_findings", [])
+    if kind in exiting_kinds or (
+        kind in compressive and location in ("foraminal", "extraforaminal")
+    ):
+        exiting: Mapping[str, str] = table.get("level_to_exiting_root", {})
+        return exiting.get(level)
+    if kind in compressive:
+        traversing: Mapping[str, str] = table.get("level_to_root", {})
+        return traversing.get(level)
+    return None

@@ -248,6 +248,10 @@ class ImagingFinding(_Model):
         Literal["mild", "moderate", "severe", "1", "2", "3", "4", "type1", "type2", "type3"] | None
     ) = None
     herniation_type: Literal["bulge", "protrusion", "extrusion", "sequestration"] | None = None
+    location: Literal["central", "paracentral", "foraminal", "extraforaminal"] | None = Field(
+        None,
+        description="Where in the canal: foraminal and extraforaminal findings affect the exiting root.",
+    )
     compresses_root: Root | None = None
 
 
