@@ -47,12 +47,34 @@ _BRANCH_KEYS = ("all", "any", "not", "at_least")
 
 
 @dataclass(frozen=True, slots=True)
+class Leaf:
+    """One comparison of a condition, and whether it sits under an odd number of ``not``."""
+
+    fact: str
+    evaluate: Evaluator
+    negated: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Condition:
     """A compiled condition: call ``evaluate(facts)``; ``facts`` lists every fact it reads."""
 
     evaluate: Evaluator
     facts: frozenset[str]
     source: Mapping[str, Any]
+    leaves: tuple[Leaf, ...] = ()
+
+    def supporting(self, facts: Facts) -> dict[str, FactValue]:
+        """The findings that speak *for* the outcome: facts of comparisons that came out
+        true (or false under a ``not``). A rule that fired shows these, not every fact it read
+        (a "no" it checked to rule something out is not a finding in its favour).
+        """
+        out: dict[str, FactValue] = {}
+        for leaf in self.leaves:
+            truth, _ = leaf.evaluate(facts)
+            if truth is not None and truth is not leaf.negated and leaf.fact in facts:
+                out[leaf.fact] = facts[leaf.fact]
+        return out
 
 
 def compile_condition(
@@ -60,17 +82,28 @@ def compile_condition(
 ) -> Condition:
     """Compile a condition tree; raise ``ConditionError`` naming the key path on any problem."""
     used: set[str] = set()
-    evaluate = _compile(tree, specs, path, used)
+    leaves: list[Leaf] = []
+    evaluate = _compile(tree, specs, path, used, leaves, negated=False)
     source = tree if isinstance(tree, Mapping) else {}
-    return Condition(evaluate=evaluate, facts=frozenset(used), source=source)
+    return Condition(evaluate=evaluate, facts=frozenset(used), source=source, leaves=tuple(leaves))
 
 
-def _compile(tree: object, specs: Mapping[str, FactSpec], path: str, used: set[str]) -> Evaluator:
+def _compile(
+    tree: object,
+    specs: Mapping[str, FactSpec],
+    path: str,
+    used: set[str],
+    leaves: list[Leaf],
+    *,
+    negated: bool,
+) -> Evaluator:
     if not isinstance(tree, Mapping):
         raise ConditionError("a condition must be a mapping", field=path)
     keys = set(tree)
     if "fact" in keys:
-        return _compile_leaf(tree, specs, path, used)
+        leaf = _compile_leaf(tree, specs, path, used)
+        leaves.append(Leaf(str(tree["fact"]), leaf, negated))
+        return leaf
     branch = [k for k in _BRANCH_KEYS if k in keys]
     if len(branch) != 1:
         raise ConditionError(
@@ -82,7 +115,7 @@ def _compile(tree: object, specs: Mapping[str, FactSpec], path: str, used: set[s
     if kind == "not":
         if keys != {"not"}:
             raise ConditionError("'not' takes no other keys", field=path)
-        inner = _compile(tree["not"], specs, f"{path}.not", used)
+        inner = _compile(tree["not"], specs, f"{path}.not", used, leaves, negated=not negated)
         return _negate(inner)
     if kind == "at_least":
         if keys != {"at_least", "of"}:
@@ -90,7 +123,7 @@ def _compile(tree: object, specs: Mapping[str, FactSpec], path: str, used: set[s
         n = tree["at_least"]
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ConditionError("'at_least' must be a whole number ≥ 1", field=f"{path}.at_least")
-        children = _compile_list(tree["of"], specs, f"{path}.of", used)
+        children = _compile_list(tree["of"], specs, f"{path}.of", used, leaves, negated=negated)
         if n > len(children):
             raise ConditionError(
                 f"'at_least: {n}' can never be met by {len(children)} conditions", field=path
@@ -98,16 +131,25 @@ def _compile(tree: object, specs: Mapping[str, FactSpec], path: str, used: set[s
         return _at_least(n, children)
     if keys != {kind}:
         raise ConditionError(f"'{kind}' takes no other keys", field=path)
-    children = _compile_list(tree[kind], specs, f"{path}.{kind}", used)
+    children = _compile_list(tree[kind], specs, f"{path}.{kind}", used, leaves, negated=negated)
     return _all(children) if kind == "all" else _any(children)
 
 
 def _compile_list(
-    items: object, specs: Mapping[str, FactSpec], path: str, used: set[str]
+    items: object,
+    specs: Mapping[str, FactSpec],
+    path: str,
+    used: set[str],
+    leaves: list[Leaf],
+    *,
+    negated: bool,
 ) -> list[Evaluator]:
     if not isinstance(items, list) or not items:
         raise ConditionError("must be a non-empty list of conditions", field=path)
-    return [_compile(item, specs, f"{path}.{i}", used) for i, item in enumerate(items)]
+    return [
+        _compile(item, specs, f"{path}.{i}", used, leaves, negated=negated)
+        for i, item in enumerate(items)
+    ]
 
 
 def _compile_leaf(

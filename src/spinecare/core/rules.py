@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from spinecare.core.conditions import Truth
 from spinecare.core.facts import Facts, FactValue
@@ -22,6 +22,7 @@ class RuleResult:
     truth: Truth
     missing: frozenset[str]
     facts_used: Mapping[str, FactValue]
+    supporting: Mapping[str, FactValue] = field(default_factory=dict)
 
     @property
     def fired(self) -> bool:
@@ -35,7 +36,10 @@ class RuleResult:
 def run_rule(rule: Rule, facts: Facts) -> RuleResult:
     truth, missing = rule.when.evaluate(facts)
     used = {name: facts[name] for name in sorted(rule.when.facts) if name in facts}
-    return RuleResult(rule=rule, truth=truth, missing=missing, facts_used=used)
+    supporting = rule.when.supporting(facts) if truth is True else {}
+    return RuleResult(
+        rule=rule, truth=truth, missing=missing, facts_used=used, supporting=supporting
+    )
 
 
 def run_rules(rules: Iterable[Rule], facts: Facts) -> list[RuleResult]:

@@ -69,6 +69,7 @@ class DiagnosisEntry(_Strict):
     icd10cm: str = Field(pattern=r"^[A-TV-Z][0-9][0-9AB](\.[0-9A-TV-Z]{1,4})?$")
     snomed: str | None = Field(None, pattern=r"^\d{6,18}$")
     rank: int = Field(ge=1, le=100)
+    serious: bool = False  # serious pathology: listed first, even when only possible
     description: str = ""
 
 

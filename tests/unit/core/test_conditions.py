@@ -174,3 +174,18 @@ def test_unknown_result_always_names_a_missing_fact(a: bool | None, b: bool | No
         if truth is None:
             assert missing
             assert missing <= {"a", "b"} - set(facts)
+
+
+def test_supporting_findings_are_the_comparisons_in_favour() -> None:
+    """Supporting findings list what spoke for the outcome, not the 'no' answers also read."""
+    tree = {
+        "all": [
+            {"any": [{"fact": "fever", "eq": True}, {"fact": "age", "gt": 50}]},
+            {"not": {"fact": "trauma", "eq": "major"}},
+        ]
+    }
+    cond = compile_condition(tree, SPECS)
+    facts = {"fever": False, "age": 70, "trauma": "none"}
+    assert cond.evaluate(facts)[0] is True
+    # age spoke for it; trauma=none counts (false under a not); fever=False did not.
+    assert cond.supporting(facts) == {"age": 70, "trauma": "none"}

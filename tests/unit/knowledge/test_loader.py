@@ -134,10 +134,13 @@ def test_scenario_with_unknown_expectation_or_fact_fails(tmp_path: Path) -> None
 def test_profile_naming_unknown_rule_fails(tmp_path: Path) -> None:
     """A profile may only switch off rules that exist."""
     kb_dir = copy_kb(tmp_path)
-    edit(
-        kb_dir / "profiles/uk-nice.yaml",
-        "disabled_rules: []",
-        "disabled_rules:\n  - {rule: rule.nope, reason: not used in this profile}",
+    path = kb_dir / "profiles/uk-nice.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "disabled_rules:",
+            "disabled_rules:\n  - {rule: rule.nope, reason: not used in this profile}",
+            1,
+        )
     )
     assert any("profiles/uk-nice.yaml: disabled_rules:" in i for i in issues_of(kb_dir))
 

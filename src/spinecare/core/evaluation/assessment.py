@@ -83,6 +83,7 @@ class Diagnosis:
     icd10cm: str
     likelihood: str  # likely | possible
     rank: int
+    serious: bool
     findings_for: dict[str, Any]
     findings_against: tuple[str, ...]
     bases: tuple[Basis, ...]
@@ -93,6 +94,7 @@ class Diagnosis:
             "title": self.title,
             "icd10cm": self.icd10cm,
             "likelihood": self.likelihood,
+            "serious": self.serious,
             "findings_for": {k: _jsonable(v) for k, v in self.findings_for.items()},
             "findings_against": list(self.findings_against),
             "basis": [b.to_dict() for b in self.bases],
@@ -135,11 +137,16 @@ class ImagingAdvice:
     statements: tuple[Conclusion, ...]
     order_check: dict[str, Any] | None
     basis: Basis | None
+    notes: str = ""
+    pending: tuple[str, ...] = ()  # more specific variants still undecided (data needed)
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "acr_variant": self.variant,
             "variant_title": self.variant_title,
+            "provisional": bool(self.pending),
+            "pending_variants": list(self.pending),
+            "notes": self.notes,
             "ratings": [r.to_dict() for r in self.ratings],
             "statements": [s.to_dict() for s in self.statements],
             "order_check": self.order_check,

@@ -28,7 +28,9 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         "pregnant": p.pregnant,
         "work_status": p.work_status,
         "family_history_spondyloarthritis": p.family_history_spondyloarthritis,
-        "prior_spine_surgery": bool(p.prior_spine_surgery) if p.prior_spine_surgery else None,
+        "prior_spine_surgery": None
+        if p.prior_spine_surgery is None
+        else bool(p.prior_spine_surgery),
         "prior_conservative_care_weeks": record.prior_conservative_care_weeks,
     }
     facts |= dict(c.model_dump().items())
@@ -36,6 +38,7 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         name: getattr(h, name)
         for name in (
             "trauma",
+            "back_pain_onset_age",
             "recurrent",
             "leg_pain_worse_than_back",
             "walking_distance_m",

@@ -70,7 +70,7 @@ def evaluate(record: EvaluationRecord, kb: KnowledgeBase, *, as_of: dt.date) -> 
         profile=profile,
         red_flags=_red_flags(by_cat.get("red_flag", [])),
         localisation=localise(record, kb.tables.get("nerve-roots", {})),
-        imaging=_imaging(kb, record, by_cat),
+        imaging=_imaging(kb, record, results),
         stratification=tuple(_conclusion(r) for r in by_cat.get("stratification", [])),
         diagnoses=_diagnoses(kb, by_cat.get("diagnosis", []), by_cat.get("diagnosis_against", [])),
         classifications=tuple(_conclusion(r) for r in by_cat.get("classification", [])),
@@ -159,7 +159,7 @@ def _basis(res: RuleResult) -> Basis:
     return Basis(
         rule=rule.ref,
         title=rule.title,
-        findings=dict(res.facts_used),
+        findings=dict(res.supporting),
         cites=tuple(str(c) for c in rule.cites),
         rationale=rule.rationale,
     )
@@ -187,16 +187,27 @@ def _red_flags(results: list[RuleResult]) -> tuple[RedFlag, ...]:
 
 
 def _imaging(
-    kb: KnowledgeBase, record: EvaluationRecord, by_cat: dict[str, list[RuleResult]]
+    kb: KnowledgeBase, record: EvaluationRecord, results: list[RuleResult]
 ) -> ImagingAdvice:
     table: Mapping[str, Any] = kb.tables.get("acr-lbp-2021", {})
     variants: Mapping[str, Any] = table.get("variants", {})
     precedence: list[str] = table.get("precedence", [])
-    fired = {r.rule.then["acr_variant"]: r for r in by_cat.get("imaging_variant", [])}
+    variant_results = [r for r in results if r.rule.category == "imaging_variant"]
+    fired = {r.rule.then["acr_variant"]: r for r in variant_results if r.fired}
+    undecided = {r.rule.then["acr_variant"] for r in variant_results if r.undecided}
     chosen = next((v for v in precedence if v in fired), None)
-    statements = tuple(_conclusion(r) for r in by_cat.get("imaging_statement", []))
+    statements = tuple(
+        _conclusion(r) for r in results if r.rule.category == "imaging_statement" and r.fired
+    )
+    # A more specific variant that could still apply once data are in makes the choice provisional.
+    pending = tuple(
+        v
+        for v in precedence[: precedence.index(chosen) if chosen else len(precedence)]
+        if v in undecided
+    )
     if chosen is None:
-        return ImagingAdvice(None, "", (), statements, _order_check(record, table, None), None)
+        check = _order_check(record, table, None, pending=pending)
+        return ImagingAdvice(None, "", (), statements, check, None, pending=pending)
     variant = variants[chosen]
     procedures: Mapping[str, str] = table.get("procedures", {})
     ratings = tuple(
@@ -208,13 +219,19 @@ def _imaging(
         variant["title"],
         ratings,
         statements,
-        _order_check(record, table, chosen),
+        _order_check(record, table, chosen, pending=pending),
         _basis(fired[chosen]),
+        notes=variant.get("notes", ""),
+        pending=pending,
     )
 
 
 def _order_check(
-    record: EvaluationRecord, table: Mapping[str, Any], variant: str | None
+    record: EvaluationRecord,
+    table: Mapping[str, Any],
+    variant: str | None,
+    *,
+    pending: tuple[str, ...],
 ) -> dict[str, Any] | None:
     order = record.proposed_imaging
     if order is None:
@@ -226,21 +243,37 @@ def _order_check(
             field="proposed_imaging.procedure",
         )
     if variant is None:
-        return {
-            "procedure": order.procedure,
-            "result": "cannot-decide",
-            "reason": "The clinical situation does not yet match an ACR variant: see data needed.",
-        }
-    rating = table["variants"][variant].get("ratings", {}).get(order.procedure)
+        reason = (
+            "The ACR variant cannot be chosen until the data needed are recorded "
+            f"(it could be {', '.join(pending)})."
+            if pending
+            else "No ACR low back pain variant fits this clinical situation; the criteria do "
+            "not rate imaging for it (see the imaging statements)."
+        )
+        return {"procedure": order.procedure, "result": "cannot-decide", "reason": reason}
+    spec = table["variants"][variant]
+    rating = spec.get("ratings", {}).get(order.procedure)
     verdicts: Mapping[str, str] = table.get("verdicts", {})
+    title = f"ACR Appropriateness Criteria, low back pain, {variant}: {spec['title']}"
+    if rating is None:
+        reason = (
+            f"{title} — SpineCare's table has no confirmed ACR rating for "
+            f"{procedures[order.procedure]} in this variant. {spec.get('notes', '')}".strip()
+        )
+    else:
+        reason = f"{title} — {procedures[order.procedure]} is {rating.replace('-', ' ')}."
+    if pending:
+        reason += (
+            f" Provisional: a more specific variant ({', '.join(pending)}) may apply once the "
+            "data needed are recorded."
+        )
     return {
         "procedure": order.procedure,
         "variant": variant,
         "rating": rating or "not-rated",
         "result": verdicts.get(rating or "not-rated", "not-rated"),
-        "reason": f"ACR Appropriateness Criteria, low back pain, {variant}: "
-        f"{table['variants'][variant]['title']} — {procedures[order.procedure]} is "
-        f"{(rating or 'not rated').replace('-', ' ')}.",
+        "provisional": bool(pending),
+        "reason": reason,
     }
 
 
@@ -260,7 +293,7 @@ def _diagnoses(
         likely = any(r.rule.then.get("likelihood") == "likely" for r in rs)
         findings: dict[str, Any] = {}
         for r in rs:
-            findings |= r.facts_used
+            findings |= r.supporting
         out.append(
             Diagnosis(
                 id=dx_id,
@@ -268,28 +301,42 @@ def _diagnoses(
                 icd10cm=entry["icd10cm"],
                 likelihood="likely" if likely else "possible",
                 rank=int(entry.get("rank", 100)),
+                serious=bool(entry.get("serious", False)),
                 findings_for=findings,
                 findings_against=tuple(contra.get(dx_id, [])),
                 bases=tuple(_basis(r) for r in rs),
             )
         )
-    out.sort(key=lambda d: (d.likelihood != "likely", bool(d.findings_against), d.rank, d.id))
+    # Serious pathology first, even when only possible: it must be ruled out, not buried.
+    out.sort(
+        key=lambda d: (
+            not d.serious,
+            d.likelihood != "likely",
+            bool(d.findings_against),
+            d.rank,
+            d.id,
+        )
+    )
     return tuple(out)
 
 
 def _data_needed(
     kb: KnowledgeBase, results: list[RuleResult], derived_from: Mapping[str, frozenset[str]]
 ) -> tuple[DataNeeded, ...]:
+    supported = {
+        r.rule.then["diagnosis"] for r in results if r.fired and r.rule.category == "diagnosis"
+    }
     needed: dict[str, set[str]] = {}
     high: set[str] = set()
     for res in results:
         if not res.undecided:
             continue
-        for name in res.missing:
-            for base in sorted(derived_from.get(name, frozenset({name}))):
-                needed.setdefault(base, set()).add(res.rule.title)
-                if res.rule.category == "red_flag":
-                    high.add(base)
+        if res.rule.category == "diagnosis_against" and res.rule.then["diagnosis"] not in supported:
+            continue  # a finding against a diagnosis nobody is considering is not worth asking
+        for base in _expand(res.missing, derived_from):
+            needed.setdefault(base, set()).add(res.rule.title)
+            if res.rule.category == "red_flag":
+                high.add(base)
     items = [
         DataNeeded(
             fact=name,
@@ -301,3 +348,20 @@ def _data_needed(
     ]
     items.sort(key=lambda d: (d.priority != "high", d.fact))
     return tuple(items)
+
+
+def _expand(missing: frozenset[str], derived_from: Mapping[str, frozenset[str]]) -> set[str]:
+    """Replace derived facts by the inputs they wait on, through any depth of derivation."""
+    out: set[str] = set()
+    todo = list(missing)
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name in derived_from:
+            todo.extend(derived_from[name])
+        else:
+            out.add(name)
+    return out

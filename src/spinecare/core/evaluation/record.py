@@ -126,7 +126,9 @@ class Patient(_Model):
     comorbidities: Comorbidities = Comorbidities()
     medications: list[Medication] = []
     allergies: list[str] = []
-    prior_spine_surgery: list[SpineSurgery] = []
+    prior_spine_surgery: list[SpineSurgery] | None = Field(
+        None, description="Previous lumbar spine operations; [] = none; omitted = not asked."
+    )
     prior_treatments: list[PriorTreatment] = []
     family_history_spondyloarthritis: bool | None = None
 
@@ -139,6 +141,12 @@ Movement = Literal[
 
 class History(_Model):
     onset_date: dt.date | None = None
+    back_pain_onset_age: int | None = Field(
+        None,
+        ge=0,
+        le=120,
+        description="Age when the patient's low back pain first began (any episode).",
+    )
     mechanism: str | None = None
     trauma: Literal["none", "minor", "major"] | None = None
     recurrent: bool | None = Field(None, description="Previous episodes of low back pain.")
