@@ -231,6 +231,7 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     for root, want in (expect.get("imaging_concordance") or {}).items():
         if concord.get(root) != want:
             f.append(f"imaging_concordance.{root}: expected {want}, got {concord.get(root)}")
+    f += _check_plan(kb, a, expect)
     classes = {c.details.get("classification") for c in a.classifications}
     f += [
         f"expected classification {c}; got {sorted(map(str, classes))}"
@@ -242,6 +243,49 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
         for c in expect.get("not_classifications", [])
         if c in classes
     ]
+    return f
+
+
+PLAN_KEYS = (
+    "proposed",
+    "data_needed_options",
+    "not_offered",
+    "excluded",
+    "cautioned",
+    "goals",
+    "plan_on_hold",
+)
+
+
+def _check_plan(kb: KnowledgeBase, a: Any, expect: Mapping[str, Any]) -> list[str]:
+    if not any(k in expect for k in PLAN_KEYS):
+        return []
+    from spinecare.core.plan.compose import compose_plan
+
+    plan = compose_plan(a, kb)
+    status = {i.option: i.status for i in plan.items}
+    f: list[str] = []
+    for key, want in (
+        ("proposed", "proposed"),
+        ("data_needed_options", "data-needed"),
+        ("not_offered", "not-offered"),
+        ("excluded", "excluded"),
+    ):
+        for option in expect.get(key, []):
+            if status.get(option) != want:
+                f.append(
+                    f"{key}: expected {option} {want}, got {status.get(option, 'not considered')}"
+                )
+    cautioned = {i.option for i in plan.items if i.cautions}
+    f += [f"expected a caution on {o}" for o in expect.get("cautioned", []) if o not in cautioned]
+    goals = {g.id for g in plan.goals}
+    f += [
+        f"expected goal {g}; got {sorted(goals)}" for g in expect.get("goals", []) if g not in goals
+    ]
+    if "plan_on_hold" in expect:
+        held = any(p.on_hold for p in plan.phases)
+        if held != expect["plan_on_hold"]:
+            f.append(f"plan_on_hold: expected {expect['plan_on_hold']}, got {held}")
     return f
 
 
@@ -275,6 +319,7 @@ EXPECT_KEYS: Mapping[str, frozenset[str]] = {
             "classifications",
             "not_classifications",
             "error",
+            *PLAN_KEYS,
         }
     ),
 }

@@ -40,7 +40,33 @@ def cross_check(kb: KnowledgeBase) -> list[KBIssue]:
     for scenario in kb.scenarios:
         issues += _check_scenario(kb, scenario)
     issues += _check_coverage(kb)
+    issues += _check_drug_class_facts(kb)
     return issues
+
+
+def _check_drug_class_facts(kb: KnowledgeBase) -> list[KBIssue]:
+    """Every drug class has its facts ``on_<class>`` and ``allergic_to_<class>`` declared."""
+    classes = kb.tables.get("drugs", {}).get("classes", {})
+    phases = kb.tables.get("treatment-options", {}).get("phases", {})
+    bad_phase = [
+        KBIssue(
+            "tables/drugs.yaml",
+            f"data.drugs.{did}.phase",
+            f"no phase '{d['phase']}' in tables/treatment-options.yaml",
+        )
+        for did, d in kb.tables.get("drugs", {}).get("drugs", {}).items()
+        if d.get("phase") and d["phase"] not in phases
+    ]
+    return bad_phase + [
+        KBIssue(
+            "tables/drugs.yaml",
+            f"data.classes.{cls}",
+            f"declare the boolean fact '{name}' in facts/",
+        )
+        for cls in classes
+        for name in (f"on_{cls}", f"allergic_to_{cls}")
+        if name not in kb.facts
+    ]
 
 
 def _check_citations(kb: KnowledgeBase) -> list[KBIssue]:

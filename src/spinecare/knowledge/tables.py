@@ -62,6 +62,7 @@ class NerveRootTable(_Strict):
     level_to_exiting_root: dict[str, str]
     compressive_findings: list[str]
     exiting_root_findings: list[str]
+    root_imaging_modalities: list[str]
 
 
 class DiagnosisEntry(_Strict):
@@ -77,8 +78,88 @@ class DiagnosisTable(_Strict):
     diagnoses: dict[str, DiagnosisEntry]
 
 
+class PlanPhaseSpec(_Strict):
+    title: str
+    order: int = Field(ge=0, le=100)
+    description: str
+    urgent: bool = False  # the phase that carries red-flag actions is never put on hold
+
+
+OptionKind = Literal[
+    "education",
+    "self-care",
+    "non-drug",
+    "medicine",
+    "referral",
+    "exercise",
+    "intervention",
+    "surgery",
+]
+
+
+class TreatmentOption(_Strict):
+    title: str
+    kind: OptionKind
+    phase: str
+    detail: str = ""
+    drug: str | None = None  # a key of tables/drugs.yaml for medicines
+
+
+class TreatmentOptionsTable(_Strict):
+    phases: dict[str, PlanPhaseSpec]
+    options: dict[str, TreatmentOption]
+
+    def model_post_init(self, _context: Any) -> None:
+        for oid, opt in self.options.items():
+            if opt.phase not in self.phases:
+                raise ValueError(f"option '{oid}': unknown phase '{opt.phase}'")
+            if (opt.kind == "medicine") != (opt.drug is not None):
+                raise ValueError(
+                    f"option '{oid}': a medicine names its drug, and only a medicine does"
+                )
+
+
+class DrugEntry(_Strict):
+    title: str
+    classes: list[str] = Field(min_length=1)
+    rxnorm: list[str] = Field(default_factory=list)  # ingredient and product codes (RxCUI)
+    names: list[str] = Field(min_length=1)  # lower-case names and synonyms, for matching entries
+    usual_adult_dose: str = ""
+    maximum: str = ""
+    duration_limit: str = ""
+    renal: str = ""
+    hepatic: str = ""
+    pregnancy: str = ""
+    older_adults: str = ""
+    phase: str | None = None  # when set, the drug is a treatment option of that plan phase
+    cites: list[str] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        for code in self.rxnorm:
+            if not code.isdigit():
+                raise ValueError(f"RxNorm code '{code}' is not a number")
+        for name in self.names:
+            if name != name.lower():
+                raise ValueError(f"name '{name}' must be lower case")
+
+
+class DrugTable(_Strict):
+    classes: dict[
+        str, str
+    ]  # class id → description; each has facts on_<class> / allergic_to_<class>
+    drugs: dict[str, DrugEntry]
+
+    def model_post_init(self, _context: Any) -> None:
+        for did, drug in self.drugs.items():
+            for cls in drug.classes:
+                if cls not in self.classes:
+                    raise ValueError(f"drug '{did}': unknown class '{cls}'")
+
+
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "acr-lbp-2021": AcrTable,
     "nerve-roots": NerveRootTable,
     "diagnoses": DiagnosisTable,
+    "treatment-options": TreatmentOptionsTable,
+    "drugs": DrugTable,
 }

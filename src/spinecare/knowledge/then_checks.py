@@ -67,12 +67,72 @@ def _diagnosis(kb: KnowledgeBase, rule: Rule) -> list[str]:
     return out
 
 
+def _plan_target(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    from spinecare.core.plan.compose import plan_options
+
+    options = plan_options(kb)
+    classes = kb.tables.get("drugs", {}).get("classes", {})
+    then = rule.then
+    named = [k for k in ("option", "options", "drug_class") if k in then]
+    if len(named) != 1:
+        return ["then: name exactly one of option, options, drug_class"]
+    out = []
+    wanted = then.get("options") or ([then["option"]] if "option" in then else [])
+    for oid in wanted:
+        if oid not in options:
+            out.append(
+                f"then.option: '{oid}' is not in tables/treatment-options.yaml{did_you_mean(str(oid), options)}"
+            )
+    if "drug_class" in then and then["drug_class"] not in classes:
+        out.append(f"then.drug_class: '{then['drug_class']}' is not a class of tables/drugs.yaml")
+    return out
+
+
+def _treatment_offer(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    out = _plan_target(kb, rule)
+    if rule.then.get("strength") not in ("offer", "consider"):
+        out.append("then.strength: must be offer or consider")
+    return out
+
+
+def _treatment_contraindication(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    out = _plan_target(kb, rule)
+    if rule.then.get("severity") not in ("contraindicated", "caution"):
+        out.append("then.severity: must be contraindicated or caution")
+    return out
+
+
+def _phase_entry(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    phases = kb.tables.get("treatment-options", {}).get("phases", {})
+    p = rule.then.get("phase")
+    return (
+        []
+        if p in phases
+        else [f"then.phase: '{p}' is not a phase of tables/treatment-options.yaml"]
+    )
+
+
+def _goal(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    then = rule.then
+    out = _need_text(then, "goal")
+    if then.get("target") == "mic" and then.get("measure") not in kb.instruments:
+        out.append(f"then.measure: '{then.get('measure')}' is not an instrument")
+    if then.get("target") != "mic" and not then.get("target_text"):
+        out.append("then: a goal needs target: mic (with a measure) or a target_text")
+    return out
+
+
 CHECKS: dict[str, Check] = {
     "red_flag": _red_flag,
     "derivation": _derivation,
     "imaging_variant": _imaging_variant,
     "diagnosis": _diagnosis,
     "diagnosis_against": _diagnosis,
+    "treatment_offer": _treatment_offer,
+    "treatment_not_offered": _plan_target,
+    "treatment_contraindication": _treatment_contraindication,
+    "phase_entry": _phase_entry,
+    "goal": _goal,
 }
 
 

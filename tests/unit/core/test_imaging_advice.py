@@ -89,6 +89,7 @@ NO_RED_FLAGS: dict[str, Any] = {
             "iv_drug_use": False,
             "osteoporosis": False,
             "long_term_corticosteroids": False,
+            "recent_bacterial_infection": False,
         },
     },
     "history": {
@@ -154,7 +155,7 @@ def test_precedence_is_a_permutation_of_the_variants(acr: Mapping[str, Any]) -> 
     precedence = acr["precedence"]
     assert sorted(precedence) == sorted(acr["variants"])
     assert len(precedence) == len(set(precedence))
-    assert precedence == ["V4", "V7", "V6", "V5", "V3", "V2", "V1"]
+    assert precedence == ["V4", "V7", "V5", "V6", "V3", "V2", "V1"]
 
 
 def test_each_rating_maps_to_its_verdict(acr: Mapping[str, Any]) -> None:

@@ -240,3 +240,10 @@ def test_exiting_root_for_foraminal_findings(
     roots = localise(record(L4_LEFT, mri(finding)), table)
     assert (roots[0].root, roots[0].side) == ("L4", "left")
     assert roots[0].imaging == expected
+
+
+def test_radiograph_alone_cannot_show_root_compression(table: dict[str, Any]) -> None:
+    """A radiograph does not count for root concordance: it cannot show a nerve root."""
+    finding = {"kind": "disc_herniation", "level": "L4-L5", "side": "left"}
+    roots = localise(record(L5_LEFT, [{"modality": "radiograph", "findings": [finding]}]), table)
+    assert roots[0].imaging == "no imaging of the nerve roots"

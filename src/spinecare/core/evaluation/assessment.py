@@ -186,6 +186,8 @@ class Assessment:
     facts: dict[str, Any]
     trace: Trace
     other: tuple[Conclusion, ...] = field(default=())
+    unrecognised_medicines: tuple[str, ...] = ()  # not in the drug table: safety checks incomplete
+    unmatched_allergies: tuple[str, ...] = ()  # allergies that match no drug in the table
 
     @property
     def highest_urgency(self) -> str | None:
@@ -206,6 +208,8 @@ class Assessment:
             "scores": self.scores,
             "data_needed": [d.to_dict() for d in self.data_needed],
             "other": [c.to_dict() for c in self.other],
+            "unrecognised_medicines": list(self.unrecognised_medicines),
+            "unmatched_allergies": list(self.unmatched_allergies),
             "facts": {k: _jsonable(v) for k, v in sorted(self.facts.items())},
             "trace": self.trace.to_dict(),
         }

@@ -26,6 +26,7 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         "age": p.age,
         "sex": p.sex,
         "pregnant": p.pregnant,
+        "pregnancy_weeks": p.pregnancy_weeks,
         "work_status": p.work_status,
         "family_history_spondyloarthritis": p.family_history_spondyloarthritis,
         "prior_spine_surgery": None
@@ -34,6 +35,7 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         "prior_conservative_care_weeks": record.prior_conservative_care_weeks,
     }
     facts |= dict(c.model_dump().items())
+    facts |= dict(p.preferences.model_dump().items())
     facts |= {
         name: getattr(h, name)
         for name in (
@@ -105,20 +107,36 @@ def _side_values(sides: Sides[Any] | None) -> list[Any]:
 
 
 def _neuro(record: EvaluationRecord) -> dict[str, Any]:
+    """Summaries of the neurological grid. A finding found anywhere is known at once; its
+    absence ("no weakness", "fewer than 2 weak roots") only when every cell was examined —
+    a partial examination is never read as a normal one.
+    """
     x = record.exam
     out: dict[str, Any] = {}
     grades = [g for root in ROOTS for g in _grid(x.myotomes, root)]
-    if grades:
+    complete_motor = len(grades) == 2 * len(ROOTS)
+    weak_roots = {root for root in ROOTS for g in _grid(x.myotomes, root) if g < 5}
+    if complete_motor:
         out["min_myotome_grade"] = min(grades)
-        weak_roots = {root for root in ROOTS for g in _grid(x.myotomes, root) if g < 5}
+    out["myotome_weakness"] = _any_or_complete([g < 5 for g in grades], complete=complete_motor)
+    if complete_motor or len(weak_roots) >= 2:
         out["weak_root_count"] = len(weak_roots)
     sensory = [s for root in ROOTS for s in _grid(x.dermatomes, root)]
-    if sensory:
-        out["dermatomal_sensory_loss"] = any(s != "normal" for s in sensory)
+    out["dermatomal_sensory_loss"] = _any_or_complete(
+        [s != "normal" for s in sensory], complete=len(sensory) == 2 * len(ROOTS)
+    )
     reflexes = [r for name in ("patellar", "achilles") for r in _grid(x.reflexes, name)]
-    if reflexes:
-        out["reflex_reduced"] = any(r in ("reduced", "absent") for r in reflexes)
+    out["reflex_reduced"] = _any_or_complete(
+        [r in ("reduced", "absent") for r in reflexes], complete=len(reflexes) == 4
+    )
     return out
+
+
+def _any_or_complete(found: list[bool], *, complete: bool) -> bool | None:
+    """True if any cell shows the finding; False only when every cell was examined."""
+    if any(found):
+        return True
+    return False if complete else None
 
 
 def _exam(record: EvaluationRecord) -> dict[str, Any]:
@@ -132,14 +150,11 @@ def _exam(record: EvaluationRecord) -> dict[str, Any]:
         if len(angles) == 2:
             out["slr_average_angle"] = round(sum(angles) / 2, 1)
         positives = [s.reproduces_leg_pain for s in slr if s.reproduces_leg_pain is not None]
-        if positives:
-            out["slr_positive"] = any(positives)
+        out["slr_positive"] = _any_or_complete(positives, complete=len(positives) == 2)
     crossed = _side_values(x.crossed_slr)
-    if crossed:
-        out["crossed_slr_positive"] = any(crossed)
+    out["crossed_slr_positive"] = _any_or_complete(crossed, complete=len(crossed) == 2)
     femoral = _side_values(x.femoral_nerve_stretch)
-    if femoral:
-        out["femoral_stretch_positive"] = any(femoral)
+    out["femoral_stretch_positive"] = _any_or_complete(femoral, complete=len(femoral) == 2)
     rm = x.repeated_movements
     out["repeated_movement_response"] = rm.response
     out["directional_preference"] = rm.direction

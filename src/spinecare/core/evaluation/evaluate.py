@@ -27,12 +27,23 @@ from spinecare.core.evaluation.derive import base_facts
 from spinecare.core.evaluation.localise import localise
 from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.core.facts import FactValue, normalise_facts
-from spinecare.core.instruments.scoring import score
+from spinecare.core.instruments.scoring import score, score_total
 from spinecare.core.knowledge_base import KnowledgeBase, Rule
+from spinecare.core.plan.medicine_facts import medicine_facts
 from spinecare.core.rules import RuleResult, run_rules
 from spinecare.core.trace import build_trace
 
 MAX_DERIVATION_PASSES = 5
+as_of_min = dt.date.min
+PLAN_CATEGORIES = frozenset(
+    {
+        "treatment_offer",
+        "treatment_not_offered",
+        "treatment_contraindication",
+        "phase_entry",
+        "goal",
+    }
+)
 SECTION_CATEGORIES = {
     "red_flag",
     "derivation",
@@ -50,10 +61,17 @@ def evaluate(record: EvaluationRecord, kb: KnowledgeBase, *, as_of: dt.date) -> 
     profile = kb.profile(record.profile).id
     raw = base_facts(record, as_of=as_of)
     scores = _score_questionnaires(record, kb, raw)
+    med_facts, unrecognised, unmatched = medicine_facts(record, kb.tables.get("drugs", {}))
+    raw |= med_facts
     facts = normalise_facts(kb.facts, {k: v for k, v in raw.items() if v is not None})
     derivations = kb.rules_for(profile, "derivation")
     facts, derived_from, derivation_results = apply_derivations(derivations, facts)
-    rules = [r for r in kb.rules_for(profile) if r.category != "derivation"]
+    # Plan rules (treatment options, phases, goals) run in core.plan.compose, not here.
+    rules = [
+        r
+        for r in kb.rules_for(profile)
+        if r.category != "derivation" and r.category not in PLAN_CATEGORIES
+    ]
     # Red flags are evaluated first and lead everything that follows.
     rules.sort(key=lambda r: r.category != "red_flag")
     results = run_rules(rules, facts)
@@ -78,6 +96,8 @@ def evaluate(record: EvaluationRecord, kb: KnowledgeBase, *, as_of: dt.date) -> 
         data_needed=_data_needed(kb, results, derived_from),
         facts=dict(facts),
         trace=trace,
+        unrecognised_medicines=tuple(unrecognised),
+        unmatched_allergies=tuple(unmatched),
         other=tuple(
             _conclusion(r)
             for cat, rs in by_cat.items()
@@ -130,7 +150,17 @@ def _score_questionnaires(
 ) -> dict[str, dict[str, Any]]:
     """Score each questionnaire (latest per instrument wins) and expose it as facts."""
     scores: dict[str, dict[str, Any]] = {}
-    for i, q in enumerate(record.questionnaires):
+    # The latest of each instrument wins: undated entries first, then by date, then list order.
+    order = sorted(
+        range(len(record.questionnaires)),
+        key=lambda n: (
+            record.questionnaires[n].date is not None,
+            record.questionnaires[n].date or as_of_min,
+            n,
+        ),
+    )
+    for i in order:
+        q = record.questionnaires[i]
         inst = kb.instruments.get(q.instrument)
         if inst is None:
             raise UserError(
@@ -142,7 +172,7 @@ def _score_questionnaires(
             except UserError as exc:
                 raise UserError(exc.message, field=f"questionnaires.{i}.{exc.field}") from None
         elif q.score is not None:
-            result = {"score": q.score, "subscales": {}, "band": None, "risk_group": None}
+            result = score_total(inst, q.score, field=f"questionnaires.{i}.score")
         else:
             raise UserError("give either answers or a score", field=f"questionnaires.{i}")
         scores[inst.id] = result

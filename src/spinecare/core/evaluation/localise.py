@@ -63,9 +63,12 @@ def _side(pair: Any, side: str) -> Any:
 
 
 def _imaging(record: EvaluationRecord, table: Mapping[str, Any], root: str, side: str) -> str:
-    if not record.imaging:
-        return "no imaging"
-    for study in record.imaging:
+    """Concordance with imaging that can show nerve roots (modalities listed in the table)."""
+    root_imaging = set(table.get("root_imaging_modalities", []))
+    studies = [s for s in record.imaging if s.modality in root_imaging]
+    if not studies:
+        return "no imaging of the nerve roots" if record.imaging else "no imaging"
+    for study in studies:
         for f in study.findings:
             compressed = f.compresses_root or _root_at_level(table, f.kind, f.level, f.location)
             if compressed == root and (f.side in (None, "central", "both") or f.side == side):

@@ -103,6 +103,16 @@ class SpineSurgery(_Model):
     date: dt.date | None = None
 
 
+class Preferences(_Model):
+    """What the patient has said they want; unknown when not discussed."""
+
+    declines_medicines: bool | None = None
+    declines_opioids: bool | None = None
+    prefers_active_therapy: bool | None = None
+    declines_injections: bool | None = None
+    declines_surgery: bool | None = None
+
+
 class Patient(_Model):
     age: int | None = Field(None, ge=0, le=120)
     sex: Literal["female", "male", "other"] | None = None
@@ -124,8 +134,13 @@ class Patient(_Model):
         | None
     ) = None
     comorbidities: Comorbidities = Comorbidities()
-    medications: list[Medication] = []
-    allergies: list[str] = []
+    medications: list[Medication] | None = Field(
+        None, description="Current medicines; [] = none; omitted = not asked (never read as none)."
+    )
+    allergies: list[str] | None = Field(
+        None, description="Drug allergies; [] = no known drug allergies; omitted = not asked."
+    )
+    preferences: Preferences = Preferences()
     prior_spine_surgery: list[SpineSurgery] | None = Field(
         None, description="Previous lumbar spine operations; [] = none; omitted = not asked."
     )

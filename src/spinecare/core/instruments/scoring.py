@@ -215,3 +215,41 @@ def _mic_note(mic: Mic | None) -> str:
     if mic.percent is not None:
         parts.append(f"{mic.percent:g} % of the baseline score")
     return f"Minimal important change: {' or '.join(parts)}."
+
+
+def score_total(instrument: Instrument, total: float, *, field: str) -> dict[str, Any]:
+    """A score recorded elsewhere, without its answers (e.g. a PHQ-2 total of 5).
+
+    It is range-checked; its band and classification are given only when they depend on the
+    primary scale alone (PHQ-2, GAD-2), never guessed when they need subscales (STarT Back).
+    """
+    scale = instrument.scale(instrument.score_scale)
+    if not scale.min <= total <= scale.max:
+        raise UserError(
+            f"{instrument.short_name} score {total:g} is outside its range {scale.min:g}–{scale.max:g}",
+            field=field,
+        )
+    band = scale.band_for(total)
+    cls = instrument.classification
+    risk_group = None
+    interpretation = band.interpretation if band is not None else ""
+    if cls is not None:
+        if all(c.scale == scale.id for rule in cls.rules for c in rule.when):
+            outcome = cls.classify({scale.id: total})
+            risk_group = outcome.label
+            interpretation = outcome.interpretation or interpretation
+        else:
+            interpretation = (
+                f"{cls.label} needs the answers to each item; only the total was recorded."
+            )
+    return {
+        "instrument": instrument.id,
+        "version": instrument.version,
+        "score": total,
+        "score_scale": scale.id,
+        "subscales": {},
+        "band": band.label if band is not None else None,
+        "risk_group": risk_group,
+        "interpretation": interpretation,
+        "answers_given": False,
+    }
