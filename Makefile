@@ -69,5 +69,8 @@ kb-test: install-dev
 pytest: install-dev
 	SPINECARE_ENV=test $(BIN)/pytest
 
+bench: install ## Benchmark `spinecare mme` on ../shared/data/opioid-peer; writes docs/performance.md
+	$(BIN)/python benchmarks/bench_mme.py
+
 clean: ## Remove the virtualenv, caches and the local database
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis var/*.sqlite3 test-artifacts

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from pydantic import ValidationError
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -97,8 +98,8 @@ def print_assessment(a: Assessment) -> None:
         for f in a.red_flags:
             console.print(
                 Panel(
-                    f"[bold]{f.title}[/] — urgency: [bold]{f.urgency.upper()}[/]\n{f.action}\n"
-                    f"[dim]Findings: {_findings(f.basis.findings)} · {f.basis.rule} · {', '.join(f.basis.cites)}[/]",
+                    f"[bold]{escape(f.title)}[/] — urgency: [bold]{f.urgency.upper()}[/]\n{escape(f.action)}\n"
+                    f"[dim]Findings: {escape(_findings(f.basis.findings))} · {f.basis.rule} · {', '.join(f.basis.cites)}[/]",
                     title="RED FLAG",
                     border_style="red",
                 )
@@ -109,7 +110,7 @@ def print_assessment(a: Assessment) -> None:
     if high:
         console.print(
             Panel(
-                "\n".join(f"• {d.question} [dim]({d.fact})[/]" for d in high),
+                "\n".join(f"• {escape(d.question)} [dim]({d.fact})[/]" for d in high),
                 title="Red-flag questions not answered — ask these now",
                 border_style="yellow",
             )
@@ -118,21 +119,21 @@ def print_assessment(a: Assessment) -> None:
         console.print("\n[bold]Neurological localisation[/]")
         for r in a.localisation:
             console.print(
-                f"  {r.root} {r.side}: {'; '.join(r.supporting)} [dim](imaging: {r.imaging})[/]"
+                f"  {r.root} {r.side}: {escape('; '.join(r.supporting))} [dim](imaging: {r.imaging})[/]"
             )
     im = a.imaging
     console.print("\n[bold]Imaging[/]")
     if im.variant:
-        console.print(f"  ACR variant {im.variant}: {im.variant_title}")
+        console.print(f"  ACR variant {im.variant}: {escape(im.variant_title)}")
         for rating in im.ratings:
-            console.print(f"    {rating.title}: {rating.rating.replace('-', ' ')}")
+            console.print(f"    {escape(rating.title)}: {rating.rating.replace('-', ' ')}")
     else:
         console.print("  No ACR variant could be chosen yet (see data needed).")
     for s in im.statements:
-        console.print(f"  • {s.summary} [dim]({', '.join(s.basis.cites)})[/]")
+        console.print(f"  • {escape(s.summary)} [dim]({', '.join(s.basis.cites)})[/]")
     if im.order_check:
         console.print(
-            f"  Order check: [bold]{im.order_check['result']}[/] — {im.order_check['reason']}"
+            f"  Order check: [bold]{im.order_check['result']}[/] — {escape(im.order_check['reason'])}"
         )
     if a.scores:
         console.print("\n[bold]Questionnaires[/]")
@@ -140,28 +141,28 @@ def print_assessment(a: Assessment) -> None:
             extra = res.get("risk_group") or res.get("band") or ""
             console.print(f"  {inst}: {res['score']} {extra}")
     for c in a.stratification:
-        console.print(f"  • {c.summary} [dim]({', '.join(c.basis.cites)})[/]")
+        console.print(f"  • {escape(c.summary)} [dim]({', '.join(c.basis.cites)})[/]")
     if a.diagnoses:
         table = Table(title="Working diagnoses", show_lines=False)
         for col in ("diagnosis", "ICD-10-CM", "likelihood", "for", "against"):
             table.add_column(col, overflow="fold")
         for d in a.diagnoses:
             table.add_row(
-                d.title,
+                escape(d.title),
                 d.icd10cm,
                 d.likelihood,
                 _findings(d.findings_for),
-                "; ".join(d.findings_against),
+                escape("; ".join(d.findings_against)),
             )
         console.print(table)
     for c in a.classifications:
-        console.print(f"  Classification: {c.summary} [dim]({', '.join(c.basis.cites)})[/]")
+        console.print(f"  Classification: {escape(c.summary)} [dim]({', '.join(c.basis.cites)})[/]")
     normal = [d for d in a.data_needed if d.priority != "high"]
     if normal:
         console.print("\n[bold]Data needed[/]")
         for need in normal:
             console.print(
-                f"  • {need.question} [dim]({need.fact}; for {', '.join(need.needed_for[:2])})[/]"
+                f"  • {escape(need.question)} [dim]({need.fact}; for {', '.join(need.needed_for[:2])})[/]"
             )
     console.print(f"\n[dim]{kb.label} · {len(a.trace.fired)} rules fired · profile {a.profile}[/]")
 

@@ -6,7 +6,7 @@ import sys
 
 import typer
 
-from spinecare.cli import assess, instruments
+from spinecare.cli import assess, instruments, mme, plan
 from spinecare.cli import kb as kb_commands
 from spinecare.cli.context import err_console, get_kb
 from spinecare.core.errors import KnowledgeBaseError, UserError
@@ -21,6 +21,8 @@ app = typer.Typer(
 app.add_typer(kb_commands.app, name="kb")
 instruments.register(app, get_kb)
 assess.register(app)
+mme.register(app)
+plan.register(app)
 
 
 @app.command()

@@ -175,7 +175,11 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
         return [f"evaluation failed: {exc}"]
     if "error" in expect:
         return [f"expected an error on '{expect['error']}', but the evaluation succeeded"]
+    from spinecare.core.plan.compose import compose_plan
+
+    plan = compose_plan(a, kb)
     fired = {f.ref.partition("@")[0] for f in a.trace.fired}
+    fired |= {ref.partition("@")[0] for ref in plan.rules_fired}
     f: list[str] = []
     flags = sorted({r.flag for r in a.red_flags})
     if sorted(set(expect["red_flags"])) != flags:
@@ -183,7 +187,7 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     if "urgency" in expect and (a.highest_urgency or "none") != expect["urgency"]:
         f.append(f"urgency: expected {expect['urgency']}, got {a.highest_urgency or 'none'}")
     f += [f"expected {r} to fire" for r in expect.get("fires", []) if r not in fired]
-    undecided = {ref.partition("@")[0] for ref in a.trace.undecided}
+    undecided = {ref.partition("@")[0] for ref in (*a.trace.undecided, *plan.rules_undecided)}
     for r in expect.get("does_not_fire", []):
         if r in fired or r in undecided:
             f.append(
@@ -231,7 +235,7 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
     for root, want in (expect.get("imaging_concordance") or {}).items():
         if concord.get(root) != want:
             f.append(f"imaging_concordance.{root}: expected {want}, got {concord.get(root)}")
-    f += _check_plan(kb, a, expect)
+    f += _check_plan(plan, expect)
     classes = {c.details.get("classification") for c in a.classifications}
     f += [
         f"expected classification {c}; got {sorted(map(str, classes))}"
@@ -257,12 +261,9 @@ PLAN_KEYS = (
 )
 
 
-def _check_plan(kb: KnowledgeBase, a: Any, expect: Mapping[str, Any]) -> list[str]:
+def _check_plan(plan: Any, expect: Mapping[str, Any]) -> list[str]:
     if not any(k in expect for k in PLAN_KEYS):
         return []
-    from spinecare.core.plan.compose import compose_plan
-
-    plan = compose_plan(a, kb)
     status = {i.option: i.status for i in plan.items}
     f: list[str] = []
     for key, want in (
@@ -276,7 +277,7 @@ def _check_plan(kb: KnowledgeBase, a: Any, expect: Mapping[str, Any]) -> list[st
                 f.append(
                     f"{key}: expected {option} {want}, got {status.get(option, 'not considered')}"
                 )
-    cautioned = {i.option for i in plan.items if i.cautions}
+    cautioned = {i.option for i in plan.items if i.cautions and i.status == "proposed"}
     f += [f"expected a caution on {o}" for o in expect.get("cautioned", []) if o not in cautioned]
     goals = {g.id for g in plan.goals}
     f += [

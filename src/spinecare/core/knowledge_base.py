@@ -15,6 +15,7 @@ from spinecare.core.facts import FactSpec
 
 if TYPE_CHECKING:
     from spinecare.core.instruments.model import Instrument
+    from spinecare.core.medications.model import MmeTable, OpioidProduct, ValueSet
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +127,11 @@ class KnowledgeBase:
     table_info: Mapping[str, Table] = field(default_factory=dict)
     config: Mapping[str, Any] = field(default_factory=dict)
     terminology: Mapping[str, str] = field(default_factory=dict)
+    # Medicines (kb/medications/, kb/valuesets/): RxNorm opioid products by rxcui, the MME
+    # conversion table, and code sets by value-set id.
+    opioid_products: Mapping[str, OpioidProduct] = field(default_factory=dict)
+    mme_factors: MmeTable | None = None
+    valuesets: Mapping[str, ValueSet] = field(default_factory=dict)
 
     @cached_property
     def rules_by_id(self) -> Mapping[str, Rule]:

@@ -30,6 +30,7 @@ from spinecare.core.knowledge_base import (
 from spinecare.knowledge import schema
 from spinecare.knowledge.checks import cross_check
 from spinecare.knowledge.instruments import parse_instrument
+from spinecare.knowledge.medications import load_medications
 from spinecare.knowledge.tables import TABLE_MODELS, TableFile
 
 M = TypeVar("M", bound=BaseModel)
@@ -114,6 +115,7 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
     site_disabled = _site_config(r)
     tables, table_info = _tables(r)
     scenarios = _scenarios(r)
+    medications = load_medications(root, r.issues, sources.keys())
     if manifest is None:
         raise KnowledgeBaseError(r.issues)
     if site_disabled:
@@ -138,6 +140,9 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
         tables=tables,
         table_info=table_info,
         terminology=dict(manifest.terminology),
+        opioid_products=medications.products,
+        mme_factors=medications.mme,
+        valuesets=medications.valuesets,
     )
     r.issues.extend(cross_check(kb))
     if r.issues:

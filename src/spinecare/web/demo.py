@@ -12,6 +12,7 @@ from collections.abc import Callable
 from spinecare.web.accounts.roles import Role
 from spinecare.web.accounts.selectors import user_get_by_username
 from spinecare.web.accounts.services import roles_ensure, user_create
+from spinecare.web.demo_patients import demo_seed_evaluations, demo_seed_patients
 
 # Published in the README; demo installs only (seed_demo refuses to run in production).
 DEMO_PASSWORD = "spinecare-demo"  # noqa: S105
@@ -52,4 +53,6 @@ Seeder = Callable[[], list[str]]
 SEEDERS: list[Seeder] = [
     demo_seed_roles,
     demo_seed_users,
+    demo_seed_patients,  # ~25 synthetic patients (demo_patients.py)
+    demo_seed_evaluations,  # their evaluations and assessments, dated relative to today
 ]

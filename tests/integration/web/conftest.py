@@ -60,3 +60,18 @@ class _Discard:
 
     def flush(self) -> None:
         pass
+
+
+@pytest.fixture
+def staff(db: None) -> dict[str, User]:
+    """One user per role, a second physiotherapist and a user without a role, by key."""
+    from webfactories import make_user
+
+    return {
+        "clinician": make_user(Role.CLINICIAN, "clin", first_name="Cleo", last_name="Clinic"),
+        "physio": make_user(Role.PHYSIOTHERAPIST, "physio1", first_name="Pip", last_name="Physio"),
+        "other_physio": make_user(Role.PHYSIOTHERAPIST, "physio2", first_name="Ola"),
+        "front_desk": make_user(Role.FRONT_DESK, "desk", first_name="Fran"),
+        "administrator": make_user(Role.ADMINISTRATOR, "adm", first_name="Ada"),
+        "no_role": make_user(None, "nobody"),
+    }

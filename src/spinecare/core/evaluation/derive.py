@@ -33,6 +33,7 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
         if p.prior_spine_surgery is None
         else bool(p.prior_spine_surgery),
         "prior_conservative_care_weeks": record.prior_conservative_care_weeks,
+        "prior_treatment_no_response": _no_response(p.prior_treatments),
     }
     facts |= dict(c.model_dump().items())
     facts |= dict(p.preferences.model_dump().items())
@@ -85,6 +86,16 @@ def base_facts(record: EvaluationRecord, *, as_of: dt.date) -> dict[str, Any]:
     facts |= _neuro(record)
     facts |= _exam(record)
     return facts
+
+
+def _no_response(treatments: list[Any] | None) -> bool | None:
+    """Any treatment tried for this episode that did not help (no effect or worse)."""
+    if treatments is None:
+        return None
+    responses = [t.response for t in treatments]
+    if any(r in ("no_effect", "worse") for r in responses):
+        return True
+    return None if any(r is None for r in responses) else False
 
 
 def _saddle(reported: bool | None, examined: str | None) -> bool | None:

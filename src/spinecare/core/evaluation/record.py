@@ -144,7 +144,9 @@ class Patient(_Model):
     prior_spine_surgery: list[SpineSurgery] | None = Field(
         None, description="Previous lumbar spine operations; [] = none; omitted = not asked."
     )
-    prior_treatments: list[PriorTreatment] = []
+    prior_treatments: list[PriorTreatment] | None = Field(
+        None, description="Treatments tried for this episode; [] = none; omitted = not asked."
+    )
     family_history_spondyloarthritis: bool | None = None
 
 

@@ -72,6 +72,7 @@ def compose_plan(assessment: Assessment, kb: KnowledgeBase) -> TreatmentPlan:
         kb_version=kb.version,
         kb_hash=kb.content_hash,
         rules_fired=tuple(r.rule.ref for r in results if r.fired),
+        rules_undecided=tuple(r.rule.ref for r in results if r.undecided),
     )
 
 
@@ -171,7 +172,9 @@ def _item(
         and r.rule.then.get("severity") == "contraindicated"
     ]
     offer_pending = [r for r in results if r.undecided and r.rule.category == "treatment_offer"]
-    missing = sorted({m for r in (pending if offers else offer_pending) for m in r.missing})
+    missing = sorted(
+        {m for r in (pending if offers else [*offer_pending, *pending]) for m in r.missing}
+    )
     if contraindicated:
         status = "excluded"
     elif not_offered:

@@ -43,12 +43,13 @@ def medicine_facts(
         for med in meds:
             if not med.active:
                 continue
-            match = by_code.get(med.rxnorm) if med.rxnorm else None
-            match = match or _match_name(med.name, by_name)
-            if match is None:
+            matches = (
+                [by_code[med.rxnorm]] if med.rxnorm in by_code else _match_names(med.name, by_name)
+            )
+            if not matches:
                 unrecognised.append(med.name)
-            else:
-                present.update(drugs[match]["classes"])
+            for did in matches:
+                present.update(drugs[did]["classes"])
         for cls in classes:
             facts[f"on_{cls}"] = True if cls in present else (None if unrecognised else False)
     unmatched: list[str] = []
@@ -63,32 +64,47 @@ def medicine_facts(
                 unmatched.append(text)
         for cls in classes:
             facts[f"allergic_to_{cls}"] = cls in allergic
+    tried = record.patient.prior_treatments
+    if tried is not None:
+        failed: set[str] = set()
+        for t in tried:
+            if t.response in ("no_effect", "worse", "not_tolerated"):
+                failed |= _allergy_classes(t.treatment, by_name, drugs, classes)
+        facts["failed_drug_classes"] = sorted(failed)
     return facts, unrecognised, unmatched
 
 
-def _match_name(text: str, by_name: Mapping[str, str]) -> str | None:
-    words = _WORD.findall(text.lower())
-    joined = " ".join(words)
-    for name, did in by_name.items():
-        if re.search(rf"\b{re.escape(name)}\b", joined):
-            return did
-    for word in words:  # tolerate a misspelling ("ibuprofin")
+def _normal(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower().replace("_", " ")))
+
+
+def _match_names(text: str, by_name: Mapping[str, str]) -> list[str]:
+    """Every drug whose name appears in the text (a combination product names several);
+    failing that, the drug closest to a misspelt word ("ibuprofin")."""
+    joined = _normal(text)
+    found = [
+        did
+        for name, did in by_name.items()
+        if re.search(rf"\b{re.escape(_normal(name))}\b", joined)
+    ]
+    if found:
+        return list(dict.fromkeys(found))
+    for word in joined.split():
         close = difflib.get_close_matches(word, list(by_name), n=1, cutoff=0.85)
         if close:
-            return by_name[close[0]]
-    return None
+            return [by_name[close[0]]]
+    return []
 
 
 def _allergy_classes(
     text: str, by_name: Mapping[str, str], drugs: Mapping[str, Any], classes: Mapping[str, str]
 ) -> set[str]:
-    lowered = text.lower()
+    lowered = _normal(text)
     hits = {
         cls
         for cls in classes
-        if re.search(rf"\b{re.escape(cls.replace('-', ' '))}s?\b", lowered.replace("-", " "))
+        if re.search(rf"\b{re.escape(_normal(cls.replace('-', ' ')))}s?\b", lowered)
     }
-    did = _match_name(text, by_name)
-    if did is not None:
+    for did in _match_names(text, by_name):
         hits.update(drugs[did]["classes"])
     return hits

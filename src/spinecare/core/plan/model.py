@@ -115,6 +115,7 @@ class TreatmentPlan:
     kb_version: str
     kb_hash: str
     rules_fired: tuple[str, ...] = ()
+    rules_undecided: tuple[str, ...] = ()
     extra: dict[str, Any] = field(default_factory=dict)
 
     def items_with(self, status: str) -> list[PlanItem]:
@@ -132,5 +133,6 @@ class TreatmentPlan:
             "kb_version": self.kb_version,
             "kb_hash": self.kb_hash,
             "rules_fired": list(self.rules_fired),
+            "rules_undecided": list(self.rules_undecided),
             **self.extra,
         }

@@ -20,12 +20,17 @@ class AccountsConfig(AppConfig):
         )
 
 
-def _ensure_roles_after_migrate(*, apps: Apps, using: str, **kwargs: Any) -> None:
+def _ensure_roles_after_migrate(*, using: str, apps: Apps | None = None, **kwargs: Any) -> None:
     """Create or refresh the role groups once this app's permissions exist.
 
     ``post_migrate`` for this app runs after ``django.contrib.auth`` created the permissions
-    (auth's receiver is connected first), so every permission a role needs is there.
+    (auth's receiver is connected first), so every permission a role needs is there. ``flush``
+    (run between transactional tests, e.g. with ``live_server``) sends it without ``apps``.
     """
+    if apps is None:
+        from django.apps import apps as global_apps
+
+        apps = global_apps
     try:  # skip when migrating backwards left the tables out
         apps.get_model("auth", "Group")
         apps.get_model("accounts", "AccessPolicy")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser, Group, User
+from django.db.models import QuerySet
 
 from spinecare.web.accounts.roles import Role
 
@@ -31,3 +32,10 @@ def role_get_permissions(*, role: Role) -> set[str]:
             "content_type__app_label", "codename"
         )
     }
+
+
+def user_list_in_role(*, role: Role) -> QuerySet[User]:
+    """Active users who hold ``role``, by name."""
+    return User.objects.filter(is_active=True, groups__name=role.value).order_by(
+        "last_name", "first_name", "username"
+    )

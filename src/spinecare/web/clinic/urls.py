@@ -10,4 +10,5 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("kb/", views.knowledge_base, name="kb"),
 ]

@@ -36,6 +36,14 @@ class Evaluation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    revises = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="revisions",
+        help_text="The completed evaluation this draft started as a copy of.",
+    )
 
     class Meta:
         ordering = ["-evaluation_date", "-id"]
@@ -64,6 +72,14 @@ class Assessment(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     red_flags_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    red_flags_acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Who acknowledged the red flags (and so took responsibility for acting on them).",
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

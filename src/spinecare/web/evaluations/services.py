@@ -151,3 +151,99 @@ def assessment_compute(*, user: User, evaluation: Evaluation) -> Assessment:
         detail={"evaluation": evaluation.pk},
     )
     return assessment
+
+
+@transaction.atomic
+def evaluation_revise(
+    *, user: User, evaluation: Evaluation, evaluation_date: dt.date
+) -> Evaluation:
+    """Start a new draft from a completed evaluation (to answer what it was missing).
+
+    The completed evaluation and its Assessment stay as they are; the draft copies the record
+    and what was typed into each step, and remembers which evaluation it revises.
+    """
+    if evaluation.status != EvaluationStatus.COMPLETE:
+        raise UserError(
+            "only a completed evaluation can be revised; edit the draft", field="status"
+        )
+    draft = Evaluation.objects.create(
+        patient=evaluation.patient,
+        evaluation_date=evaluation_date,
+        profile=evaluation.profile,
+        created_by=user,
+        record=dict(evaluation.record),
+        form_state=dict(evaluation.form_state),
+        current_step=evaluation.current_step,
+        revises=evaluation,
+    )
+    audit_record(
+        user=user,
+        action=Action.CREATE,
+        object_type="evaluation",
+        object_id=draft.pk,
+        patient=evaluation.patient,
+        detail={"revises": evaluation.pk},
+    )
+    return draft
+
+
+def evaluation_audit_view(*, user: User, evaluation: Evaluation, page: str) -> None:
+    """Record that ``user`` looked at ``page`` (a step, the review) of an evaluation."""
+    audit_record(
+        user=user,
+        action=Action.VIEW,
+        object_type="evaluation",
+        object_id=evaluation.pk,
+        patient=evaluation.patient,
+        detail={"page": page},
+    )
+
+
+def assessment_audit_view(*, user: User, assessment: Assessment) -> None:
+    audit_record(
+        user=user,
+        action=Action.VIEW,
+        object_type="assessment",
+        object_id=assessment.pk,
+        patient=assessment.patient,
+    )
+
+
+@transaction.atomic
+def assessment_acknowledge_red_flags(*, user: User, assessment: Assessment) -> Assessment:
+    """Record that ``user`` has seen the red flags and taken responsibility for acting on them."""
+    if not assessment.red_flags:
+        raise UserError("this assessment raised no red flags", field="red_flags")
+    if assessment.red_flags_acknowledged_at is not None:
+        raise UserError("the red flags are already acknowledged", field="red_flags")
+    assessment.red_flags_acknowledged_at = timezone.now()
+    assessment.red_flags_acknowledged_by = user
+    assessment.save(update_fields=["red_flags_acknowledged_at", "red_flags_acknowledged_by"])
+    audit_record(
+        user=user,
+        action=Action.UPDATE,
+        object_type="assessment",
+        object_id=assessment.pk,
+        patient=assessment.patient,
+        detail={"acknowledged": list(assessment.red_flags)},
+    )
+    return assessment
+
+
+def evaluation_audit_list(*, user: User, count: int) -> None:
+    """Record that ``user`` looked at the list of drafts and recent assessments."""
+    audit_record(
+        user=user, action=Action.VIEW, object_type="evaluation_list", detail={"count": count}
+    )
+
+
+def evaluation_audit_start_page(*, user: User, patient: Patient) -> None:
+    """Record that ``user`` opened the page that starts an evaluation of ``patient``."""
+    audit_record(
+        user=user,
+        action=Action.VIEW,
+        object_type="patient",
+        object_id=patient.pk,
+        patient=patient,
+        detail={"page": "evaluation_start"},
+    )

@@ -84,3 +84,25 @@ def patient_update(*, user: User | None, patient: Patient, **changes: Any) -> Pa
             detail={"fields": changed},
         )
     return patient
+
+
+def patient_record_view(*, user: User, patient: Patient, page: str) -> None:
+    """Audit that ``user`` saw ``patient``'s record on ``page`` (``chart``, ``demographics``)."""
+    audit_record(
+        user=user,
+        action=Action.VIEW,
+        object_type="patient",
+        object_id=patient.pk,
+        patient=patient,
+        detail={"page": page},
+    )
+
+
+def patient_record_search(*, user: User, result_count: int) -> None:
+    """Audit a patient search. Never the query: it may hold a name or a date of birth."""
+    audit_record(
+        user=user,
+        action=Action.SEARCH,
+        object_type="patient",
+        detail={"results": result_count},
+    )

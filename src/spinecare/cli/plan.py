@@ -1,0 +1,104 @@
+"""``spinecare plan FILE.json``: the proposed stepped-care treatment plan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+
+from spinecare.cli.assess import read_record, resolve_as_of
+from spinecare.cli.context import console, get_kb
+from spinecare.core.evaluation.evaluate import evaluate
+from spinecare.core.plan.compose import compose_plan
+from spinecare.core.plan.model import TreatmentPlan
+
+STATUS_LABEL = {
+    "proposed": "PROPOSED",
+    "data-needed": "DATA NEEDED",
+    "not-offered": "not offered",
+    "excluded": "EXCLUDED",
+}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def plan(
+        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON.")],
+        as_of: Annotated[
+            str | None,
+            typer.Option(help="Date (default: the record's evaluation_date, else today)."),
+        ] = None,
+        profile: Annotated[
+            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
+        ] = None,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    ) -> None:
+        """Propose a stepped-care plan: every option considered, with its status and basis."""
+        record = read_record(file)
+        if profile:
+            record = record.model_copy(update={"profile": profile})
+        kb = get_kb()
+        assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
+        result = compose_plan(assessment, kb)
+        if as_json:
+            typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        else:
+            print_plan(result)
+
+
+def print_plan(p: TreatmentPlan) -> None:
+    console.rule(
+        f"[bold]Treatment plan[/] — patient {p.patient_id or '(no id)'} — {p.as_of} — profile {p.profile}"
+    )
+    for action in p.urgent_actions:
+        console.print(
+            Panel(
+                f"[bold]{action['title']}[/] — {action['urgency'].upper()}\n{action['action']}",
+                title="ACT FIRST",
+                border_style="red",
+            )
+        )
+    for phase in p.phases:
+        items = [i for i in p.items if i.phase == phase.id]
+        if not items and phase.entry != "met":
+            continue
+        entry = {
+            "always": "",
+            "met": " (entry criteria met)",
+            "not-met": " (not yet: entry criteria not met)",
+            "data-needed": " (entry: data needed)",
+        }[phase.entry]
+        console.print(f"\n[bold]{phase.order}. {phase.title}[/]{entry}")
+        if phase.on_hold:
+            console.print(f"   [red]{phase.on_hold}[/]")
+        for item in items:
+            label = STATUS_LABEL[item.status]
+            shown = item.strength and item.status in ("proposed", "data-needed")
+            strength = f" ({item.strength})" if shown else ""
+            console.print(
+                f"  {escape('[' + label + ']')}{strength} {escape(item.title)}"
+                + (f" — {escape(item.detail)}" if item.detail else "")
+            )
+            for r in item.why:
+                console.print(f"      why: {escape(r.text)} [dim]({', '.join(r.basis.cites)})[/]")
+            for r in item.reasons_against:
+                console.print(
+                    f"      {'excluded' if item.status == 'excluded' else 'not offered'}: {escape(r.text)} [dim]({', '.join(r.basis.cites)})[/]"
+                )
+            for r in item.cautions:
+                console.print(
+                    f"      caution: {escape(r.text)} [dim]({', '.join(r.basis.cites)})[/]"
+                )
+            if item.data_needed:
+                console.print(f"      data needed: {', '.join(item.data_needed)}")
+    if p.goals:
+        console.print("\n[bold]Goals[/]")
+        for g in p.goals:
+            console.print(f"  • {g.title}: {g.target}")
+    console.print(
+        f"\n[dim]KB {p.kb_version} · {len(p.rules_fired)} plan rules fired · profile {p.profile}[/]"
+    )
