@@ -157,6 +157,14 @@ def print_assessment(a: Assessment) -> None:
         console.print(table)
     for c in a.classifications:
         console.print(f"  Classification: {escape(c.summary)} [dim]({', '.join(c.basis.cites)})[/]")
+    for c in a.other:
+        console.print(
+            f"  [bold]Medicine alert:[/] {escape(c.summary)} [dim]({', '.join(c.basis.cites)})[/]"
+        )
+    if a.unrecognised_medicines:
+        console.print(
+            f"  [bold]Medicines not recognised[/] (safety checks incomplete): {escape(', '.join(a.unrecognised_medicines))}"
+        )
     normal = [d for d in a.data_needed if d.priority != "high"]
     if normal:
         console.print("\n[bold]Data needed[/]")

@@ -43,7 +43,7 @@ def register(app: typer.Typer) -> None:
             record = record.model_copy(update={"profile": profile})
         kb = get_kb()
         assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
-        result = compose_plan(assessment, kb)
+        result = compose_plan(assessment, kb, record=record)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         else:
@@ -61,6 +61,28 @@ def print_plan(p: TreatmentPlan) -> None:
                 title="ACT FIRST",
                 border_style="red",
             )
+        )
+    safety = p.extra.get("opioid_safety")
+    if safety:
+        lines = [
+            f"Total: {safety['total_mme']:g} MME/day ({safety['factor_set']})"
+            + ("" if safety["total_complete"] else " — INCOMPLETE, see below")
+        ]
+        for rx in safety["prescriptions"]:
+            if rx.get("counted"):
+                lines.append(
+                    f"  {escape(rx['order']['name'])}: {rx['daily_dose']:g} {rx['daily_dose_unit']}/day × {rx['factor']:g} = {rx['mme']:g} MME/day"
+                )
+        for name in safety.get("opioids_without_structured_dose", []):
+            lines.append(
+                f"  {escape(name)}: no structured dose — not counted; record dose, unit and doses per day"
+            )
+        for alert in safety["alerts"]:
+            lines.append(
+                f"  {escape('[' + alert['severity'] + ']')} {escape(alert['title'])} ({', '.join(alert['cites'])})"
+            )
+        console.print(
+            Panel("\n".join(lines), title="Opioid safety (CDC 2022)", border_style="yellow")
         )
     for phase in p.phases:
         items = [i for i in p.items if i.phase == phase.id]

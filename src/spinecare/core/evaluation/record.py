@@ -83,7 +83,12 @@ class Comorbidities(_Model):
 class Medication(_Model):
     name: str = Field(min_length=1)
     rxnorm: str | None = Field(None, pattern=r"^\d+$")
-    dose: str | None = None
+    dose: str | None = Field(None, description="The dose as written, e.g. '10 mg every 8 hours'.")
+    dose_value: float | None = Field(None, gt=0, description="Amount per dose, with dose_unit.")
+    dose_unit: str | None = Field(
+        None, description="Unit of dose_value: tablet, capsule, patch, mg, mcg, mL, or mcg/h for a patch."
+    )
+    doses_per_day: float | None = Field(None, gt=0, le=48)
     active: bool = True
 
 

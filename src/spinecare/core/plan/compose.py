@@ -14,20 +14,29 @@ option is therefore never proposed, and an unknown safety fact is never read as 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from spinecare.core.evaluation.assessment import Assessment, Basis
 from spinecare.core.evaluation.evaluate import PLAN_CATEGORIES
+from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.core.knowledge_base import KnowledgeBase, Rule
 from spinecare.core.plan.model import Goal, PlanItem, PlanPhase, Reason, TreatmentPlan
+from spinecare.core.plan.opioid_safety import opioid_safety
 from spinecare.core.rules import RuleResult, run_rules
 
 HOLD_URGENCIES = ("emergency", "urgent")
 
 
-def compose_plan(assessment: Assessment, kb: KnowledgeBase) -> TreatmentPlan:
-    """Compose the plan for an Assessment (its facts, profile and red flags)."""
+def compose_plan(
+    assessment: Assessment, kb: KnowledgeBase, *, record: EvaluationRecord | None = None
+) -> TreatmentPlan:
+    """Compose the plan for an Assessment (its facts, profile and red flags).
+
+    With the evaluation ``record``, the plan also carries the opioid-safety summary (total
+    MME/day and CDC 2022 flags) of the patient's current medicines.
+    """
     table: Mapping[str, Any] = kb.tables.get("treatment-options", {})
     drugs: Mapping[str, Any] = kb.tables.get("drugs", {}).get("drugs", {})
     options = plan_options(kb)
@@ -73,6 +82,7 @@ def compose_plan(assessment: Assessment, kb: KnowledgeBase) -> TreatmentPlan:
         kb_hash=kb.content_hash,
         rules_fired=tuple(r.rule.ref for r in results if r.fired),
         rules_undecided=tuple(r.rule.ref for r in results if r.undecided),
+        extra=_extra(assessment, kb, record),
     )
 
 
@@ -94,6 +104,15 @@ def plan_options(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
                 },
             )
     return options
+
+
+def _extra(
+    assessment: Assessment, kb: KnowledgeBase, record: EvaluationRecord | None
+) -> dict[str, Any]:
+    if record is None:
+        return {}
+    safety = opioid_safety(record, kb, as_of=dt.date.fromisoformat(assessment.as_of))
+    return {"opioid_safety": safety} if safety is not None else {}
 
 
 _STATUS_ORDER = {"proposed": 0, "data-needed": 1, "not-offered": 2, "excluded": 3}

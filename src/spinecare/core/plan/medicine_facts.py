@@ -44,7 +44,9 @@ def medicine_facts(
             if not med.active:
                 continue
             matches = (
-                [by_code[med.rxnorm]] if med.rxnorm in by_code else _match_names(med.name, by_name)
+                [by_code[med.rxnorm]]
+                if med.rxnorm in by_code
+                else match_drug_names(med.name, by_name)
             )
             if not matches:
                 unrecognised.append(med.name)
@@ -78,7 +80,7 @@ def _normal(text: str) -> str:
     return " ".join(_WORD.findall(text.lower().replace("_", " ")))
 
 
-def _match_names(text: str, by_name: Mapping[str, str]) -> list[str]:
+def match_drug_names(text: str, by_name: Mapping[str, str]) -> list[str]:
     """Every drug whose name appears in the text (a combination product names several);
     failing that, the drug closest to a misspelt word ("ibuprofin")."""
     joined = _normal(text)
@@ -105,6 +107,6 @@ def _allergy_classes(
         for cls in classes
         if re.search(rf"\b{re.escape(_normal(cls.replace('-', ' ')))}s?\b", lowered)
     }
-    for did in _match_names(text, by_name):
+    for did in match_drug_names(text, by_name):
         hits.update(drugs[did]["classes"])
     return hits
