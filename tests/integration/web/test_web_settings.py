@@ -25,7 +25,7 @@ def _run(code: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProce
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith("SPINECARE_") and k != "DATABASE_URL"
+        if not k.startswith("SPINECARE_") and k not in ("DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     clean["DJANGO_SETTINGS_MODULE"] = "spinecare.web.settings"
     return subprocess.run(
