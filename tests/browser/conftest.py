@@ -19,9 +19,12 @@ from spinecare.web.accounts.roles import Role
 from spinecare.web.accounts.services import user_create
 from webfactories import PASSWORD
 
-# Playwright's sync API runs an asyncio event loop in this thread; Django's ORM calls made by
-# the test itself (creating users and patients) would otherwise be refused as async-unsafe.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+# Playwright's sync API keeps an asyncio event loop running in this thread while it is started,
+# and Django refuses ORM calls (the tests create users and patients) under a running loop unless
+# DJANGO_ALLOW_ASYNC_UNSAFE is set. The ``browser`` fixture sets it, and starts Playwright, only
+# for the browser tests' module, and stops both afterwards: the other tests in the same run
+# neither see a running loop nor the flag.
+ASYNC_UNSAFE = "DJANGO_ALLOW_ASYNC_UNSAFE"
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,16 +37,24 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed: apt-get install chromium")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+    previous = os.environ.get(ASYNC_UNSAFE)
+    os.environ[ASYNC_UNSAFE] = "true"
+    try:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            yield chromium
+            chromium.close()
+    finally:
+        if previous is None:
+            os.environ.pop(ASYNC_UNSAFE, None)
+        else:
+            os.environ[ASYNC_UNSAFE] = previous
 
 
 @pytest.fixture

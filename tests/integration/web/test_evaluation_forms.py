@@ -19,6 +19,7 @@ from spinecare.web.evaluations.forms import (
     raw_from_record,
 )
 from spinecare.web.evaluations.steps import (
+    CONTEXT,
     DEMOGRAPHIC_FACTS,
     EXAM,
     HISTORY,
@@ -210,6 +211,7 @@ def test_record_to_form_and_back_is_lossless() -> None:
             "comorbidities": {"egfr": 55.0, "diabetes": True},
             "medications": [{"name": "Naproxen", "dose": "500 mg bd"}],
             "allergies": ["penicillin"],
+            "prior_spine_surgery": [],  # asked: none (not the same as not asked)
         },
         "exam": {"myotomes": {"S1": {"right": 4}}, "hip_internal_rotation_deg": {"left": 30}},
         "imaging": [{"modality": "ct", "findings": [{"kind": "fracture", "level": "L1-L2"}]}],
@@ -224,6 +226,26 @@ def test_record_to_form_and_back_is_lossless() -> None:
         merged = form.merged
 
     assert EvaluationRecord.model_validate(merged) == EvaluationRecord.model_validate(record)
+
+
+def test_none_differs_from_not_asked_for_lists() -> None:
+    """Ticking "takes no medicines" records [] (asked: none); leaving it empty records nothing."""
+    none = _form(CONTEXT, {"patient-medications-none": "on", "patient-allergies-none": "on"})
+    unasked = _form(CONTEXT, {})
+
+    assert none.merged == {"patient": {"medications": [], "allergies": []}}
+    assert unasked.merged == {}
+
+
+def test_none_and_a_listed_item_together_are_refused() -> None:
+    form = _form(
+        CONTEXT,
+        {"patient-medications-none": "on", "patient-medications-0-name": "Naproxen"},
+    )
+
+    assert form.merged is None
+    assert form.inputs["patient-medications-none"].errors
+    assert form.error_list()[0][0] == "field-patient-medications-none"
 
 
 # ---------------------------------------------------------------- errors next to the field

@@ -86,7 +86,8 @@ class Medication(_Model):
     dose: str | None = Field(None, description="The dose as written, e.g. '10 mg every 8 hours'.")
     dose_value: float | None = Field(None, gt=0, description="Amount per dose, with dose_unit.")
     dose_unit: str | None = Field(
-        None, description="Unit of dose_value: tablet, capsule, patch, mg, mcg, mL, or mcg/h for a patch."
+        None,
+        description="Unit of dose_value: tablet, capsule, patch, mg, mcg, mL, or mcg/h for a patch.",
     )
     doses_per_day: float | None = Field(None, gt=0, le=48)
     active: bool = True

@@ -75,6 +75,7 @@ class Input:
     minimum: float | None = None
     maximum: float | None = None
     required: bool = False
+    none: Input | None = None  # the "none" tick box of a list where none differs from not asked
 
     @property
     def id(self) -> str:
@@ -152,7 +153,9 @@ def _input(
         widget = widget or "radio"
     elif kind in ("choice", "multi"):
         choices = (
-            extra_choices if extra_choices is not None else [(c, humanise(c)) for c in sh.choices]
+            extra_choices
+            if extra_choices is not None
+            else [(c, _capfirst(humanise(c))) for c in sh.choices]
         )
         widget = widget or ("checkboxes" if kind == "multi" else "select")
     elif kind == "int" and _small_range(sh):
@@ -187,6 +190,8 @@ def _small_range(sh: Shape) -> bool:
 
 
 def _django_field(inp: Input) -> forms.Field:
+    if inp.kind == "flag":
+        return forms.BooleanField(required=False)
     if inp.kind == "tri" or (inp.kind == "choice"):
         return forms.ChoiceField(required=False, choices=[("", ""), *inp.choices])
     if inp.kind == "multi":
@@ -314,6 +319,7 @@ class GroupView:
     rows: list[GroupRow]
     errors: list[str] = field(default_factory=list)
     hint: str = ""
+    none: Input | None = None  # "Takes no medicines": no rows, and that was asked
 
     @property
     def anchor(self) -> str:
@@ -437,6 +443,11 @@ class StepForm:
         return inp
 
     def _field(self, f: Field) -> Input:
+        inp = self._field_input(f)
+        inp.none = self._none(inp.name, f.none_label)
+        return inp
+
+    def _field_input(self, f: Field) -> Input:
         if f.choices_from == "acr_procedures":
             if self.kb is None:  # keep whatever was chosen, as text, until the KB is back
                 return self._add(field_name(f.path), f, Shape("text"))
@@ -550,8 +561,23 @@ class StepForm:
                 )
             rows.append(GroupRow(i, prefix, inputs, sub))
         return GroupView(
-            name, GROUP_TITLES.get(group.path, group.noun), group.noun, rows, hint=group.hint
+            name,
+            GROUP_TITLES.get(group.path, group.noun),
+            group.noun,
+            rows,
+            hint=group.hint,
+            none=self._none(name, group.none_label),
         )
+
+    def _none(self, name: str, label: str) -> Input | None:
+        """The tick box saying a list is empty because there is nothing, not because unasked."""
+        if not label:
+            return None
+        inp = Input(
+            f"{name}-none", label, "flag", "checkbox", value=_flag(self.raw.get(f"{name}-none"))
+        )
+        self.inputs[inp.name] = inp
+        return inp
 
     def _instruments(self) -> list[InstrumentView]:
         if self.kb is None:
@@ -641,18 +667,34 @@ class StepForm:
         out: dict[str, Any] = {}
         for f in self.step.fields():
             name = field_name(f.path)
-            value = _to_record_value(self.inputs[name], cleaned.get(name))
+            value = self._or_none(
+                name, _to_record_value(self.inputs[name], cleaned.get(name)), cleaned
+            )
             if value is not None:
                 _set(out, f.path.split("."), value)
         for group in self.step.groups():
-            rows = self._group_rows(group, group.path, field_name(group.path), cleaned)
-            if rows:
+            name = field_name(group.path)
+            rows = self._or_none(
+                name, self._group_rows(group, group.path, name, cleaned) or None, cleaned
+            )
+            if rows is not None:
                 _set(out, group.path.split("."), rows)
         if self.step.has_instruments():
             answers = self._questionnaire_list(cleaned)
             if answers:
                 out[Instruments.path] = answers
         return out
+
+    def _or_none(self, name: str, value: Any, cleaned: Mapping[str, Any]) -> Any:
+        """``[]`` when "none" is ticked and nothing is listed; an error when both."""
+        if not cleaned.get(f"{name}-none"):
+            return value
+        if value:
+            self.errors.setdefault(f"{name}-none", []).append(
+                "Untick this box or remove what is listed: it cannot be both."
+            )
+            return value
+        return []
 
     def _group_rows(
         self, group: Group, path: str, name: str, cleaned: Mapping[str, Any]
@@ -891,10 +933,15 @@ def raw_from_record(step: Step, record: Mapping[str, Any], *, kb: KnowledgeBase 
     out: Raw = {}
     for f in step.fields():
         value = _get(record, f.path.split("."))
-        if value is not None:
+        if value == [] and f.none_label:
+            out[f"{field_name(f.path)}-none"] = "on"
+        elif value is not None:
             out[field_name(f.path)] = _to_raw(f.kind or shape(f.path).kind, value)
     for group in step.groups():
-        _raw_group(group, _get(record, group.path.split(".")) or [], field_name(group.path), out)
+        rows = _get(record, group.path.split("."))
+        if rows == [] and group.none_label:
+            out[f"{field_name(group.path)}-none"] = "on"
+        _raw_group(group, rows or [], field_name(group.path), out)
     if step.has_instruments() and kb is not None:
         for entry in record.get(Instruments.path) or []:
             inst = kb.instruments.get(entry.get("instrument", ""))
@@ -930,3 +977,14 @@ def _raw_group(group: Group, rows: list[dict[str, Any]], name: str, out: Raw) ->
                 f"{prefix}-{field_name(group.sub.path)}",
                 out,
             )
+
+
+def _capfirst(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _flag(value: Any) -> str:
+    """A tick box's raw value as "on" or ""."""
+    if isinstance(value, list):
+        value = value[-1] if value else ""
+    return "on" if value not in ("", None, "false", "off") else ""

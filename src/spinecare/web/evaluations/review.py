@@ -125,12 +125,16 @@ def _review(form: StepForm) -> tuple[list[ReviewSection], list[Input]]:
             for inp in inputs:
                 if inp.display:
                     out.rows.append((inp.label, inp.display))
+                elif inp.none is not None and inp.none.value:
+                    out.rows.append((inp.label, inp.none.label))
                 elif form.step is RED_FLAGS:
                     not_asked.append(inp)
             if item.group is not None:
                 rows = _group_rows(item.group)
                 if rows:
                     out.groups.append((item.group.title, rows))
+                elif item.group.none is not None and item.group.none.value:
+                    out.rows.append((item.group.title, item.group.none.label))
             for inst in item.instruments:
                 if not inst.has_input:
                     continue

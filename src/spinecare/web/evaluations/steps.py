@@ -169,6 +169,7 @@ class Field:
     widget: Literal["radio", "select", "checkboxes", ""] = ""
     unknown: str = "Not asked"  # what the empty answer of a yes/no question is called
     choices_from: str = ""  # "acr_procedures": choices from the KB instead of the record model
+    none_label: str = ""  # a list where "none" ([]) differs from "not asked": the tick box's words
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ class Group:
     fields: tuple[Field, ...]
     sub: Group | None = None  # rows inside each row (a study's findings)
     hint: str = ""
+    none_label: str = ""  # where no rows ([]) differs from "not asked": the tick box's words
 
     def row_paths(self) -> tuple[str, ...]:
         return tuple(f"{self.path}.*.{f.path}" for f in self.fields)
@@ -430,8 +432,15 @@ CONTEXT = Step(
                         _f("rxnorm", "RxNorm code", "Optional."),
                         _f("active", "Currently taking?", unknown="—", widget="select"),
                     ),
+                    none_label="Takes no medicines",
+                    hint="Leave the rows empty and the box unticked if you did not ask.",
                 ),
-                _f("patient.allergies", "Allergies", "One per line, with the reaction if known."),
+                _f(
+                    "patient.allergies",
+                    "Drug allergies",
+                    "One per line, with the reaction if known.",
+                    none_label="No known drug allergies",
+                ),
             ),
         ),
         Section(
@@ -480,6 +489,7 @@ CONTEXT = Step(
                         _f("percent_relief", "Relief (%)"),
                         _f("end_date", "Ended on"),
                     ),
+                    none_label="No treatment tried yet for this episode",
                 ),
                 Group(
                     "patient.prior_spine_surgery",
@@ -489,6 +499,7 @@ CONTEXT = Step(
                         _f("level", "Level"),
                         _f("date", "Date"),
                     ),
+                    none_label="No previous spine surgery",
                 ),
             ),
         ),
@@ -867,6 +878,12 @@ _DERIVED_FACT_FIELDS: dict[str, tuple[str, ...]] = {
     "imaging_modalities": ("imaging",),
     "prior_spine_surgery": ("patient.prior_spine_surgery",),
 }
+# Facts worked out from a list (core.plan.medicine_facts): where that list is entered.
+_FACT_PREFIXES: tuple[tuple[str, str], ...] = (
+    ("on_", "patient.medications"),
+    ("allergic_to_", "patient.allergies"),
+    ("failed_drug_classes", "patient.prior_treatments"),
+)
 # Facts taken from the patient's details (demographics), not from the evaluation form.
 DEMOGRAPHIC_FACTS = frozenset({"age", "sex"})
 
@@ -908,6 +925,9 @@ def targets_for_fact(fact: str, instrument_ids: frozenset[str] = frozenset()) ->
     index = _path_index()
     if fact in _DERIVED_FACT_FIELDS:
         return [index[p] for p in _DERIVED_FACT_FIELDS[fact] if p in index]
+    for prefix, path in _FACT_PREFIXES:
+        if fact.startswith(prefix) and path in index:
+            return [index[path]]
     instrument = next(
         (i for i in sorted(instrument_ids, key=len, reverse=True) if fact.startswith(f"{i}_")),
         None,
