@@ -83,7 +83,7 @@ def test_fhir_bundle_json_prints_one_line_per_patient(
     assert record["flags"]["mme_ge_50"] is False
     assert record["kb_version"]
     assert record["kb_hash"].startswith("sha256:")
-    assert record["table"] == "table.mme-factors@1.0.0"
+    assert record["table"] == "table.mme-factors@1.1.0"
 
 
 def test_ndjson_streams_patients_and_factor_sets_differ(
@@ -285,3 +285,82 @@ def test_medication_reference_and_conditions(
     assert result["total_mme"] == 45
     exclusion = next(a for a in result["alerts"] if a["id"] == "guideline_exclusion")
     assert exclusion["detail"].startswith("Recorded: sickle cell disease. ")
+
+
+def supply(days: float) -> dict[str, Any]:
+    """``dispenseRequest.expectedSupplyDuration`` of ``days`` days."""
+    duration = {"value": days, "unit": "days", "system": "http://unitsofmeasure.org", "code": "d"}
+    return {"expectedSupplyDuration": duration}
+
+
+def test_acute_supply_longer_than_7_days(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CDC 2022 rec. 6 (CDS window): a 10-day acute supply is flagged; 7 and 30 days are not."""
+    monkeypatch.setattr(context.console, "width", 200)
+    path = tmp_path / "supply.ndjson"
+    lines = [
+        bundle(
+            f"s{days}",
+            request("rx", "1049683", authoredOn="2025-01-10", dispenseRequest=supply(days)),
+        )
+        for days in (10, 7, 30)
+    ]
+    path.write_text("\n".join(json.dumps(b) for b in lines) + "\n")
+    _, out, _ = run(["mme", str(path), "--json", *AS_OF], capsys)
+    results = {r["patient_id"]: r for r in json_lines(out)}
+    assert {pid: r["flags"]["acute_supply_long"] for pid, r in results.items()} == {
+        "s10": True,
+        "s7": False,
+        "s30": False,
+    }
+    assert results["s10"]["prescriptions"][0]["order"]["supply_days"] == 10
+    [alert] = [a for a in results["s10"]["alerts"] if a["id"] == "acute_supply_long"]
+    assert alert["title"] == "Acute opioid prescription for more than 7 days"
+    assert "10-day supply" in alert["detail"]
+    assert alert["cites"] == ["src.cdc-2022#recommendation-6", "src.cdc-opioid-cds#REC06"]
+    assert not any(a["id"] == "acute_supply_long" for a in results["s30"]["alerts"])
+    _, out, _ = run(["mme", str(path), *AS_OF], capsys)
+    assert "Supply" in out
+    assert "10 d" in out
+    assert "Acute opioid prescription for more than 7 days" in out
+    assert "src.cdc-opioid-cds#REC06" in out
+
+
+def test_reassess_after_a_recent_opioid_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """CDC 2022 rec. 7: authored 10 days before --as-of → reassess by authored + 28 days;
+    authored 60 days before → no flag. Shown in the table with the due date."""
+    monkeypatch.setattr(context.console, "width", 200)
+    path = tmp_path / "recent.ndjson"
+    lines = [
+        bundle("recent", request("rx", "1049683", authoredOn="2025-05-22")),
+        bundle("older", request("rx", "1049683", authoredOn="2025-04-02")),
+    ]
+    path.write_text("\n".join(json.dumps(b) for b in lines) + "\n")
+    _, out, _ = run(["mme", str(path), "--json", *AS_OF], capsys)
+    recent, older = json_lines(out)
+    assert recent["flags"]["reassess_opioid_start"] is True
+    alert = recent["alerts"][-1]
+    assert alert["id"] == "reassess_opioid_start"
+    assert alert["title"] == "Reassess benefits and risks by 2025-06-19"
+    assert "(authored 2025-05-22, reassess by 2025-06-19)" in alert["detail"]
+    assert alert["cites"] == ["src.cdc-2022#recommendation-7"]
+    assert older["flags"]["reassess_opioid_start"] is False
+    assert older["alerts"] == []
+    _, out, _ = run(["mme", str(path), *AS_OF], capsys)
+    assert "Reassess benefits and risks by 2025-06-19" in out
+    assert "src.cdc-2022#recommendation-7" in out
+
+
+def test_results_before_a_bad_line_are_still_written(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Lines are written in chunks; after an input error, the lines before it are still out."""
+    path = tmp_path / "broken.ndjson"
+    path.write_text(json.dumps(bundle("ok", request("rx", "1049683"))) + "\n{oops\n")
+    code, out, err = run(["mme", str(path), "--json", *AS_OF], capsys)
+    assert code == 2
+    assert "line 2: not valid JSON" in " ".join(err.split())
+    assert [r["patient_id"] for r in json_lines(out)] == ["ok"]

@@ -6,8 +6,11 @@ import sys
 
 import typer
 
-from spinecare.cli import assess, instruments, mme, plan
+from spinecare.cli import assess, instruments, leaflets, mme, plan
+from spinecare.cli import followup as followup_commands
+from spinecare.cli import interventions as interventions_cli
 from spinecare.cli import kb as kb_commands
+from spinecare.cli import referral as referral_cli
 from spinecare.cli.context import err_console, get_kb
 from spinecare.core.errors import KnowledgeBaseError, UserError
 
@@ -23,6 +26,10 @@ instruments.register(app, get_kb)
 assess.register(app)
 mme.register(app)
 plan.register(app)
+leaflets.register(app)
+followup_commands.register(app)
+interventions_cli.register(app)
+referral_cli.register(app)
 
 
 @app.command()

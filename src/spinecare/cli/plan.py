@@ -84,6 +84,9 @@ def print_plan(p: TreatmentPlan) -> None:
         console.print(
             Panel("\n".join(lines), title="Opioid safety (CDC 2022)", border_style="yellow")
         )
+    from spinecare.cli.referral import print_surgical_referral  # issue 5
+
+    print_surgical_referral(p.extra.get("surgical_referral"))
     for phase in p.phases:
         items = [i for i in p.items if i.phase == phase.id]
         if not items and phase.entry != "met":
@@ -120,7 +123,19 @@ def print_plan(p: TreatmentPlan) -> None:
     if p.goals:
         console.print("\n[bold]Goals[/]")
         for g in p.goals:
-            console.print(f"  • {g.title}: {g.target}")
+            console.print(f"  • {escape(g.title)}: {escape(g.target)}")
+    interventions = p.extra.get("interventions")
+    if interventions:
+        console.print(
+            f"\n[bold]Interventional options[/] [dim]({escape(interventions['rule_set'])})[/]"
+        )
+        for proc in interventions["procedures"]:
+            console.print(f"  • {escape(proc['title'])}: {escape(proc['summary'])}")
+    leaflets = p.extra.get("leaflets")
+    if leaflets:
+        console.print("\n[bold]Leaflets for the patient[/]")
+        for leaflet in leaflets:
+            console.print(f"  • {escape(leaflet['title'])} [dim]({leaflet['id']})[/]")
     console.print(
         f"\n[dim]KB {p.kb_version} · {len(p.rules_fired)} plan rules fired · profile {p.profile}[/]"
     )

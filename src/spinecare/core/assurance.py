@@ -20,9 +20,12 @@ from spinecare.core.errors import UserError
 from spinecare.core.evaluation.evaluate import evaluate
 from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.core.facts import normalise_facts
+from spinecare.core.followup import assurance_runner as followup_assurance
 from spinecare.core.instruments.scoring import score
+from spinecare.core.interventions import assurance as interventions_assurance
 from spinecare.core.knowledge_base import KnowledgeBase, Scenario
 from spinecare.core.rules import data_needed, run_rules
+from spinecare.core.surgery import assurance as surgery_assurance
 
 SCORE_TOLERANCE = 0.005
 
@@ -177,7 +180,7 @@ def _run_record(kb: KnowledgeBase, scenario: Scenario, profile: str) -> list[str
         return [f"expected an error on '{expect['error']}', but the evaluation succeeded"]
     from spinecare.core.plan.compose import compose_plan
 
-    plan = compose_plan(a, kb)
+    plan = compose_plan(a, kb, record=record)
     fired = {f.ref.partition("@")[0] for f in a.trace.fired}
     fired |= {ref.partition("@")[0] for ref in plan.rules_fired}
     f: list[str] = []
@@ -294,6 +297,9 @@ RUNNERS: dict[str, Runner] = {
     "facts": _run_facts,
     "instrument": _run_instrument,
     "record": _run_record,
+    "intervention_record": interventions_assurance.assurance_runner,
+    "episode": followup_assurance.run_episode,
+    "surgery_record": surgery_assurance.assurance_runner,
 }
 
 EXPECT_KEYS: Mapping[str, frozenset[str]] = {
@@ -323,5 +329,8 @@ EXPECT_KEYS: Mapping[str, frozenset[str]] = {
             *PLAN_KEYS,
         }
     ),
+    "intervention_record": interventions_assurance.EXPECT,
+    "episode": followup_assurance.EXPECT_KEYS,
+    "surgery_record": surgery_assurance.EXPECT,
 }
 REQUIRED_EXPECT: Mapping[str, frozenset[str]] = {"record": frozenset({"red_flags"})}

@@ -15,6 +15,7 @@ from spinecare.core.facts import FactSpec
 
 if TYPE_CHECKING:
     from spinecare.core.instruments.model import Instrument
+    from spinecare.core.leaflets import Leaflet
     from spinecare.core.medications.model import MmeTable, OpioidProduct, ValueSet
 
 
@@ -132,6 +133,8 @@ class KnowledgeBase:
     opioid_products: Mapping[str, OpioidProduct] = field(default_factory=dict)
     mme_factors: MmeTable | None = None
     valuesets: Mapping[str, ValueSet] = field(default_factory=dict)
+    # Patient leaflets (kb/leaflets/<id>.md) by id.
+    leaflets: Mapping[str, Leaflet] = field(default_factory=dict)
 
     @cached_property
     def rules_by_id(self) -> Mapping[str, Rule]:

@@ -30,6 +30,7 @@ from spinecare.core.knowledge_base import (
 from spinecare.knowledge import schema
 from spinecare.knowledge.checks import cross_check
 from spinecare.knowledge.instruments import parse_instrument
+from spinecare.knowledge.leaflets import load_leaflets
 from spinecare.knowledge.medications import load_medications
 from spinecare.knowledge.tables import TABLE_MODELS, TableFile
 
@@ -116,6 +117,7 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
     tables, table_info = _tables(r)
     scenarios = _scenarios(r)
     medications = load_medications(root, r.issues, sources.keys())
+    leaflets = load_leaflets(root, r.issues, sources.keys())
     if manifest is None:
         raise KnowledgeBaseError(r.issues)
     if site_disabled:
@@ -143,6 +145,7 @@ def load_kb(path: Path | None = None) -> KnowledgeBase:
         opioid_products=medications.products,
         mme_factors=medications.mme,
         valuesets=medications.valuesets,
+        leaflets=leaflets,
     )
     r.issues.extend(cross_check(kb))
     if r.issues:

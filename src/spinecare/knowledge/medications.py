@@ -6,7 +6,8 @@
 - ``medications/mme-factors.yaml``: the MME factor sets, routes and flags (pydantic). Every dose
   form of the product table has a route; in every set every ingredient is counted, not counted
   or has no factor, explicitly; every citation resolves; every flag the calculator raises is
-  described, with placeholders it can fill.
+  described, with placeholders it can fill and the numbers it compares with (MME/day threshold,
+  acute-supply window, reassessment window) and no others.
 - ``valuesets/<id>.csv``: ``system,code,display``; codes match their system.
 
 Every problem is appended to the loader's issue list with the file and the line or key.
@@ -25,7 +26,12 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from spinecare.core.errors import KBIssue
-from spinecare.core.medications.mme import FLAG_IDS, REQUIRED_VALUESETS, THRESHOLD_FLAGS
+from spinecare.core.medications.mme import (
+    FLAG_IDS,
+    FLAG_NUMBERS,
+    REQUIRED_VALUESETS,
+    flag_placeholders,
+)
 from spinecare.core.medications.model import (
     ICD10CM,
     RXNORM,
@@ -120,6 +126,20 @@ class FlagModel(_Strict):
     detail: str = Field(min_length=20)
     cites: list[str] = Field(min_length=1)
     threshold_mme: float | None = Field(default=None, gt=0)
+    supply_days_more_than: float | None = Field(default=None, ge=0)
+    supply_days_less_than: float | None = Field(default=None, gt=0)
+    within_days: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _window(self) -> FlagModel:
+        low, high = self.supply_days_more_than, self.supply_days_less_than
+        if low is not None and high is not None and low >= high:
+            raise ValueError("supply_days_more_than must be below supply_days_less_than")
+        return self
+
+
+#: FlagModel fields that hold a number the calculator compares with (see FLAG_NUMBERS).
+_NUMBER_FIELDS = ("threshold_mme", "supply_days_more_than", "supply_days_less_than", "within_days")
 
 
 class MmeFactorsFile(_Strict):
@@ -380,24 +400,41 @@ def _factor_set(
 
 def _flags(m: MmeFactorsFile, issues: list[KBIssue]) -> dict[str, FlagSpec]:
     flags: dict[str, FlagSpec] = {}
-    sample = {"total_mme": "50", "count": 1, "details": "x"}
     for i, f in enumerate(m.flags):
         if f.id not in FLAG_IDS:
             issues.append(
                 KBIssue(FACTORS, f"flags.{i}.id", f"the calculator raises no flag '{f.id}'")
             )
-        if (f.id in THRESHOLD_FLAGS) != (f.threshold_mme is not None):
-            issues.append(
-                KBIssue(
-                    FACTORS, f"flags.{i}", "threshold_mme is for mme_ge_* flags, and they need it"
+        needed = FLAG_NUMBERS.get(f.id, ())
+        for name in _NUMBER_FIELDS:
+            given = getattr(f, name) is not None
+            if given != (name in needed):
+                issues.append(
+                    KBIssue(
+                        FACTORS,
+                        f"flags.{i}.{name}",
+                        f"flag '{f.id}' needs {name}" if not given else f"not used by '{f.id}'",
+                    )
                 )
-            )
+        sample: dict[str, object] = {
+            name: 1 if name == "count" else "1" for name in flag_placeholders(f.id)
+        }
         for part in ("title", "detail"):
             try:
                 getattr(f, part).format_map(sample)
             except (KeyError, ValueError, IndexError) as exc:
                 issues.append(KBIssue(FACTORS, f"flags.{i}.{part}", f"bad placeholder: {exc}"))
-        flags[f.id] = FlagSpec(f.id, f.severity, f.title, f.detail, tuple(f.cites), f.threshold_mme)
+        flags[f.id] = FlagSpec(
+            f.id,
+            f.severity,
+            f.title,
+            f.detail,
+            tuple(f.cites),
+            f.threshold_mme,
+            f.supply_days_more_than,
+            f.supply_days_less_than,
+            f.within_days,
+        )
     for fid in FLAG_IDS:
         if fid not in flags:
             issues.append(KBIssue(FACTORS, "flags", f"flag '{fid}' is not described"))

@@ -156,10 +156,143 @@ class DrugTable(_Strict):
                     raise ValueError(f"drug '{did}': unknown class '{cls}'")
 
 
+class InterventionCriterion(_Strict):
+    """One eligibility criterion: a condition over facts; ``when: false`` = never met."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    label: str
+    when: dict[str, Any] | Literal[False]
+    on_fail: Literal["not-eligible", "cannot-decide"]
+    fail_text: str = ""  # what a "not met" means, shown with the result
+    cites: list[str] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        for cite in self.cites:
+            if not CITE.match(cite):
+                raise ValueError(f"'{cite}' is not a citation of the form src.<id>#<section>")
+        if self.when is False and self.on_fail != "not-eligible":
+            raise ValueError(f"criterion '{self.id}': 'when: false' must give not-eligible")
+
+
+class InterventionProfileCriteria(_Strict):
+    criteria: list[InterventionCriterion] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        ids = [c.id for c in self.criteria]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate criterion ids: {', '.join(dupes)}")
+
+
+class InterventionProcedure(_Strict):
+    title: str
+    detail: str = ""
+    profiles: dict[str, InterventionProfileCriteria] = Field(min_length=1)
+
+
+class ProcedureLogFact(_Strict):
+    """A fact derived from the procedure log (mechanism in core/interventions/log.py)."""
+
+    measure: Literal["count", "months_since_last", "last_best_relief", "count_with_relief"]
+    types: list[str] = Field(min_length=1)
+    diagnostic: bool | None = None  # only diagnostic (true) / therapeutic (false) entries
+    within_months: int | None = Field(None, ge=1)  # rolling window for counts
+    min_relief: float | None = Field(None, ge=0, le=100)  # for count_with_relief
+    cites: list[str] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        if (self.measure == "count_with_relief") != (self.min_relief is not None):
+            raise ValueError("min_relief is needed by count_with_relief, and only by it")
+
+
+class InterventionsTable(_Strict):
+    rule_sets: dict[str, str] = Field(min_length=1)  # profile id → the rule set's name
+    contrast_allergy_terms: list[str] = Field(min_length=1)  # lower-case allergy text matches
+    baseline_instruments: list[str] = Field(min_length=1)  # a score from one = baseline documented
+    log_facts: dict[str, ProcedureLogFact]
+    definitions: dict[str, Any] = {}  # YAML anchors shared by the procedures below
+    procedures: dict[str, InterventionProcedure] = Field(min_length=1)
+
+    def model_post_init(self, _context: Any) -> None:
+        for pid, proc in self.procedures.items():
+            for profile in proc.profiles:
+                if profile not in self.rule_sets:
+                    raise ValueError(f"procedure '{pid}': no rule set for profile '{profile}'")
+
+
+class SurgicalProcedure(_Strict):
+    title: str
+    description: str = ""
+
+
+class SurgicalProceduresTable(_Strict):
+    """Procedure classes named by the surgical referral rules (then.procedure)."""
+
+    procedures: dict[str, SurgicalProcedure] = Field(min_length=1)
+
+
+class FollowUpContactSpec(_Strict):
+    id: str
+    title: str
+    weeks: float = Field(gt=0)
+    questionnaires: list[str]
+    purpose: str = ""
+    cites: list[str] = Field(min_length=1)
+
+
+class OpioidReassessmentSpec(_Strict):
+    earliest_weeks: float = Field(ge=0)
+    latest_weeks: float = Field(gt=0)
+    questionnaires: list[str]
+    text: str
+    cites: list[str] = Field(min_length=1)
+
+
+class OpioidTaperSpec(_Strict):
+    max_percent_per_month: float = Field(gt=0, le=100)
+    abrupt_discontinuation: Literal["never"]
+    text: str
+    cites: list[str] = Field(min_length=1)
+
+
+class ProcedureCheckinSpec(_Strict):
+    title: str
+    checkin_days: list[int] = Field(min_length=1)
+    relief_threshold_percent: float = Field(ge=0, le=100)
+    threshold_text: str
+    cites: list[str] = Field(min_length=1)
+
+
+class OutcomeSpec(_Strict):
+    domains: list[Literal["pain", "function"]] = Field(min_length=1)
+    higher_is_worse: bool
+    recovered_at_or_below: float | None = None
+
+
+class FollowUpTable(_Strict):
+    """tables/follow-up.yaml: schedule (local policy), CDC 2022 opioid timings, outcomes."""
+
+    window_days: int = Field(ge=0)
+    window_cites: list[str] = Field(min_length=1)
+    function_instruments: list[str] = Field(min_length=1)
+    exercise_options: list[str]
+    routine_contacts: list[FollowUpContactSpec]
+    opioid_reassessment: OpioidReassessmentSpec
+    opioid_taper: OpioidTaperSpec
+    procedure_checkins: dict[str, ProcedureCheckinSpec]
+    outcomes: dict[str, OutcomeSpec]
+    recovered_cites: list[str] = Field(min_length=1)
+    episode_status: dict[Literal["responder", "partial", "non-responder", "recovered"], str]
+    episode_status_cites: list[str] = Field(min_length=1)
+
+
 TABLE_MODELS: dict[str, type[BaseModel]] = {
     "acr-lbp-2021": AcrTable,
     "nerve-roots": NerveRootTable,
     "diagnoses": DiagnosisTable,
     "treatment-options": TreatmentOptionsTable,
     "drugs": DrugTable,
+    "follow-up": FollowUpTable,
+    "interventions": InterventionsTable,
+    "surgical-procedures": SurgicalProceduresTable,
 }

@@ -122,6 +122,71 @@ def _goal(kb: KnowledgeBase, rule: Rule) -> list[str]:
     return out
 
 
+def _leaflet(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    lid = rule.then.get("leaflet")
+    if lid in kb.leaflets:
+        return []
+    hint = did_you_mean(str(lid), kb.leaflets)
+    return [f"then.leaflet: '{lid}' is not a leaflet in leaflets/{hint}"]
+
+
+def _followup_adjustment(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    from spinecare.core.followup.checks import check_adjustment
+
+    return check_adjustment(kb, rule)
+
+
+def _surgical_gate(rule: Rule) -> list[str]:
+    """Surgical rules read work-up facts only the surgical module sets: they must start with
+    the gate, so the general evaluation neither applies them nor asks for their data."""
+    from spinecare.core.surgery.referral import GATE_FACT
+
+    items = rule.when.source.get("all")
+    first = items[0] if isinstance(items, list) and items else None
+    if first != {"fact": GATE_FACT, "known": True}:
+        return [f"when: must be an 'all' whose first item is {{fact: {GATE_FACT}, known: true}}"]
+    return []
+
+
+def _surgical_procedure(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    procedures = kb.tables.get("surgical-procedures", {}).get("procedures", {})
+    p = rule.then.get("procedure")
+    if p in procedures:
+        return []
+    return [
+        f"then.procedure: '{p}' is not in tables/surgical-procedures.yaml{did_you_mean(str(p), procedures)}"
+    ]
+
+
+def _surgical_referral(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    from spinecare.core.surgery.referral import TOP_URGENCIES, URGENCIES
+
+    then = rule.then
+    out = _surgical_gate(rule) + _surgical_procedure(kb, rule)
+    if then.get("urgency") not in URGENCIES:
+        out.append(f"then.urgency: must be one of {', '.join(URGENCIES)}")
+    reasons = then.get("reasons")
+    if (
+        not isinstance(reasons, list)
+        or not reasons
+        or not all(isinstance(r, str) and r for r in reasons)
+    ):
+        out.append("then.reasons: a non-empty list of texts")
+    if then.get("urgency") in TOP_URGENCIES:
+        out += _need_text(then, "action")
+    if then.get("urgency") in ("emergency", "urgent", "elective"):
+        out += _need_text(then, "question")
+    return out
+
+
+def _surgical_criterion(kb: KnowledgeBase, rule: Rule) -> list[str]:
+    then = rule.then
+    out = _surgical_gate(rule) + _surgical_procedure(kb, rule) + _need_text(then, "criterion")
+    if then.get("role") not in ("required", "trial"):
+        out.append("then.role: must be required or trial")
+    return out
+
+
 CHECKS: dict[str, Check] = {
     "red_flag": _red_flag,
     "derivation": _derivation,
@@ -133,6 +198,10 @@ CHECKS: dict[str, Check] = {
     "treatment_contraindication": _treatment_contraindication,
     "phase_entry": _phase_entry,
     "goal": _goal,
+    "followup_adjustment": _followup_adjustment,
+    "leaflet": _leaflet,
+    "surgical_referral": _surgical_referral,
+    "surgical_criterion": _surgical_criterion,
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from spinecare.core.evaluation.evaluate import PLAN_CATEGORIES
+from spinecare.core.evaluation.evaluate import FOLLOWUP_CATEGORIES, PLAN_CATEGORIES
 from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.web.evaluations.forms import (
     StepForm,
@@ -83,7 +83,9 @@ def test_every_fact_the_engine_can_ask_for_links_to_a_field() -> None:
     frontier = {
         name
         for rule in kb.rules
-        if rule.category != "derivation" and rule.category not in PLAN_CATEGORIES
+        if rule.category != "derivation"
+        and rule.category not in PLAN_CATEGORIES
+        and rule.category not in FOLLOWUP_CATEGORIES
         for name in rule.when.facts
     }
     seen: set[str] = set()
@@ -94,7 +96,8 @@ def test_every_fact_the_engine_can_ask_for_links_to_a_field() -> None:
             frontier |= {f for r in derivers.get(name, []) for f in r.when.facts}
     unlinked = sorted(
         name
-        for name in seen - set(derivers) - DEMOGRAPHIC_FACTS
+        # the surgical rules' gate is set by the referral module, never asked (core/surgery)
+        for name in seen - set(derivers) - DEMOGRAPHIC_FACTS - {"surgical_referral_check"}
         if not targets_for_fact(name, frozenset(kb.instruments))
     )
 

@@ -7,11 +7,14 @@ that count. The calculator is compiled from the packaged medication tables alone
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from dataclasses import replace
 from functools import cache
+from pathlib import Path
 
 import pytest
 
+from kbcopy import edit
 from spinecare.core.medications.dosing import daily_dose, doses_per_day
 from spinecare.core.medications.mme import (
     MmeCalculator,
@@ -29,7 +32,7 @@ from spinecare.core.medications.model import (
 )
 from spinecare.core.medications.results import Kind, MmeAssessment, NotCounted, OrderResult
 from spinecare.knowledge import default_kb_path
-from spinecare.knowledge.medications import load_medications
+from spinecare.knowledge.medications import FACTORS, load_medications
 
 AS_OF = dt.date(2025, 6, 1)
 OXY10 = "1049683"  # oxycodone hydrochloride 10 MG Oral Tablet
@@ -292,7 +295,7 @@ def test_thresholds_at_50_and_90() -> None:
     assert at_90.flags["mme_ge_50"]
     assert at_90.flags["mme_ge_90"]
     ids = [x.id for x in at_90.alerts]
-    assert ids == ["mme_ge_50", "mme_ge_90", "offer_naloxone"]
+    assert ids == ["mme_ge_50", "mme_ge_90", "offer_naloxone", "reassess_opioid_start"]
     first = at_90.alerts[0]
     assert first.title.startswith("Total 90 MME/day")
     assert first.severity == "warning"
@@ -346,6 +349,137 @@ def test_guideline_exclusion_for_sickle_cell_or_cancer() -> None:
     alert = next(x for x in a.alerts if x.id == "guideline_exclusion")
     assert "sickle cell disease, cancer" in alert.detail
     assert alert.severity == "info"
+
+
+# ----------------------------------------------------------------------------- rec. 5, 6 and 7
+
+
+def test_tapering_guidance_with_50_mme_or_more() -> None:
+    """CDC 2022 rec. 5 (about 10 % a month, never abruptly) is in the 50 MME/day alert."""
+    a = run(order(MORPHINE15, per_day=4, authored_on=dt.date(2025, 1, 1)))
+    assert a.total_mme == 60
+    alert = next(x for x in a.alerts if x.id == "mme_ge_50")
+    assert "10 % per month" in alert.detail
+    assert "never stop abruptly" in alert.detail
+    assert "src.cdc-2022#recommendation-5" in alert.cites
+
+
+def test_acute_supply_window_comes_from_the_kb() -> None:
+    """More than 7 and less than 28 days (CDS logic), reassess within 28 days: the YAML's."""
+    calc = calculator()
+    spec = calc.table.flags["acute_supply_long"]
+    assert (spec.supply_days_more_than, spec.supply_days_less_than) == (7, 28)
+    assert calc.acute_supply == (7, 28)
+    assert calc.table.flags["reassess_opioid_start"].within_days == 28
+    assert calc.reassess_days == 28
+
+
+@pytest.mark.parametrize(
+    ("supply", "fires"),
+    [(10, True), (8, True), (27.5, True), (7, False), (28, False), (30, False), (None, False)],
+)
+def test_acute_prescription_longer_than_needed(supply: float | None, fires: bool) -> None:
+    """CDC 2022 rec. 6, with the CDS window: an acute supply of more than 7 and less than 28
+    days fires; 7 days or less, and 28 days or more (subacute or chronic), do not."""
+    a = run(order(supply_days=supply, authored_on=dt.date(2025, 1, 1)))
+    assert a.total_mme == 45
+    assert a.flags["acute_supply_long"] is fires
+    assert any(x.id == "acute_supply_long" for x in a.alerts) is fires
+
+
+def test_acute_supply_alert_text_and_sources() -> None:
+    a = run(order(supply_days=10, authored_on=dt.date(2025, 1, 1)))
+    [alert] = [x for x in a.alerts if x.id == "acute_supply_long"]
+    assert alert.title == "Acute opioid prescription for more than 7 days"
+    assert f"RxNorm {OXY10}: 10-day supply" in alert.detail
+    assert "not from a 2022 cut-off" in alert.detail
+    assert alert.severity == "warning"
+    assert alert.cites == ("src.cdc-2022#recommendation-6", "src.cdc-opioid-cds#REC06")
+
+
+def test_acute_supply_only_for_current_opioids() -> None:
+    """A stopped order, a benzodiazepine, or buprenorphine (also OUD treatment): no flag."""
+    old = dt.date(2025, 1, 1)
+    assert not run(order(supply_days=10, status="stopped")).flags["acute_supply_long"]
+    assert not run(order(ALPRAZOLAM, supply_days=10, authored_on=old)).flags["acute_supply_long"]
+    bup = run(order(BUPRENORPHINE2, supply_days=10, authored_on=dt.date(2025, 5, 22)))
+    assert not bup.flags["acute_supply_long"]
+    assert not bup.flags["reassess_opioid_start"]
+
+
+def test_reassess_within_4_weeks_of_an_opioid_order() -> None:
+    """CDC 2022 rec. 7: an order authored 10 days before the evaluation date is due a
+    reassessment by authored + 28 days; one authored 60 days before is not flagged."""
+    a = run(order(authored_on=AS_OF - dt.timedelta(days=10)))  # 2025-05-22
+    assert a.flags["reassess_opioid_start"]
+    [alert] = [x for x in a.alerts if x.id == "reassess_opioid_start"]
+    assert alert.title == "Reassess benefits and risks by 2025-06-19"
+    assert f"RxNorm {OXY10} (authored 2025-05-22, reassess by 2025-06-19)" in alert.detail
+    assert "last 28 days" in alert.detail
+    assert alert.severity == "info"
+    assert alert.cites == ("src.cdc-2022#recommendation-7",)
+    old = run(order(authored_on=AS_OF - dt.timedelta(days=60)))
+    assert not old.flags["reassess_opioid_start"]
+    assert not old.alerts
+
+
+def test_reassess_window_edges_and_as_of() -> None:
+    """28 days before (due today) fires, 29 does not; the window moves with as_of (no clock)."""
+    assert run(order(authored_on=AS_OF - dt.timedelta(days=28))).flags["reassess_opioid_start"]
+    assert not run(order(authored_on=AS_OF - dt.timedelta(days=29))).flags["reassess_opioid_start"]
+    record = PatientMedications("p1", (order(authored_on=dt.date(2025, 3, 1)),))
+    calc = calculator()
+    assert assess(calc, record, as_of=dt.date(2025, 3, 15)).flags["reassess_opioid_start"]
+    assert not assess(calc, record, as_of=AS_OF).flags["reassess_opioid_start"]
+    stopped = run(order(status="stopped", authored_on=dt.date(2025, 5, 30)))
+    assert not stopped.flags["reassess_opioid_start"]
+
+
+def test_reassess_lists_every_recent_order_and_the_earliest_due_date() -> None:
+    a = run(
+        order(ident="a", authored_on=dt.date(2025, 5, 30)),
+        order(MORPHINE15, ident="b", name="morphine 15 mg", authored_on=dt.date(2025, 5, 10)),
+        order(ident="c", authored_on=dt.date(2024, 1, 1)),  # current, but not recent
+    )
+    [alert] = [x for x in a.alerts if x.id == "reassess_opioid_start"]
+    assert alert.title.endswith("by 2025-06-07")
+    assert alert.detail.endswith(
+        f"RxNorm {OXY10} (authored 2025-05-30, reassess by 2025-06-27); "
+        "morphine 15 mg (authored 2025-05-10, reassess by 2025-06-07)."
+    )
+    assert a.alerts[-1] is alert  # the reassessment reminder comes last
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("    within_days: 28\n", "", "flag 'reassess_opioid_start' needs within_days"),
+        ("    supply_days_more_than: 7\n", "", "needs supply_days_more_than"),
+        ("supply_days_more_than: 7", "supply_days_more_than: 30", "must be below"),
+        (
+            "  - id: mme_ge_90\n",
+            "  - id: mme_ge_90\n    within_days: 3\n",
+            "within_days: not used by 'mme_ge_90'",
+        ),
+        ('risks by {due}"', 'risks by {due} at {total_mme}"', "bad placeholder"),
+        (
+            "Orders: {details}.\n    cites:\n      - src.cdc-2022#recommendation-6",
+            "Orders: {details}, {due}.\n    cites:\n      - src.cdc-2022#recommendation-6",
+            "bad placeholder",
+        ),
+    ],
+)
+def test_flag_numbers_and_placeholders_are_checked(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    """The KB loader refuses a flag without its numbers, with another flag's, or with a
+    placeholder it cannot fill ({due} is the reassessment's, {total_mme} is not)."""
+    for folder in ("medications", "valuesets"):
+        shutil.copytree(default_kb_path() / folder, tmp_path / folder)
+    edit(tmp_path / FACTORS, old, new)
+    issues: list = []
+    load_medications(tmp_path, issues)
+    assert any(expected in str(i) for i in issues), issues
 
 
 def test_no_medicines() -> None:

@@ -44,6 +44,8 @@ PLAN_CATEGORIES = frozenset(
         "goal",
     }
 )
+# Follow-up rules run over facts of an episode, in core.followup.engine, not here.
+FOLLOWUP_CATEGORIES = frozenset({"followup_adjustment"})
 SECTION_CATEGORIES = {
     "red_flag",
     "derivation",
@@ -70,7 +72,9 @@ def evaluate(record: EvaluationRecord, kb: KnowledgeBase, *, as_of: dt.date) -> 
     rules = [
         r
         for r in kb.rules_for(profile)
-        if r.category != "derivation" and r.category not in PLAN_CATEGORIES
+        if r.category != "derivation"
+        and r.category not in PLAN_CATEGORIES
+        and r.category not in FOLLOWUP_CATEGORIES
     ]
     # Red flags are evaluated first and lead everything that follows.
     rules.sort(key=lambda r: r.category != "red_flag")

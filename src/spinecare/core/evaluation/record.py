@@ -307,6 +307,93 @@ class ImagingOrder(_Model):
     procedure: str = Field(description="ACR procedure id, e.g. mri_without_contrast.")
 
 
+ProcedureType = Literal[
+    "esi-interlaminar",
+    "esi-transforaminal",
+    "esi-caudal",
+    "facet-injection",
+    "mbb",
+    "rfa",
+    "sij-injection",
+]
+
+
+class ReliefReport(_Model):
+    """The patient's relief after a procedure, at a set time (pain diary or review)."""
+
+    days_after: float = Field(ge=0, description="Days after the procedure (0.25 = 6 hours).")
+    percent_relief: float = Field(ge=0, le=100, description="Relief of the index pain, %.")
+
+
+class ProcedureRecord(_Model):
+    """One interventional procedure already done (the procedure log)."""
+
+    type: ProcedureType
+    date: dt.date
+    level: Level | None = None
+    side: Side | None = None
+    diagnostic: bool | None = Field(
+        None, description="A diagnostic block (medial branch blocks always are)."
+    )
+    steroid: str | None = None
+    steroid_dose_mg: float | None = Field(None, ge=0)
+    relief: list[ReliefReport] = Field(
+        [], description="Relief reports; [] = none recorded yet (relief unknown)."
+    )
+
+
+class InterventionScreen(_Model):
+    """Pre-procedure safety screen and clinician judgements; omitted = unknown."""
+
+    systemic_infection: bool | None = None
+    injection_site_infection: bool | None = None
+    contrast_allergy: bool | None = Field(
+        None, description="Overrides the match of patient.allergies against contrast terms."
+    )
+    anticoagulation_plan_agreed: bool | None = Field(
+        None, description="A peri-procedural anticoagulant plan agreed with the prescriber."
+    )
+    acute_severe_sciatica: bool | None = Field(
+        None, description="Clinician's judgement: the sciatica is acute and severe (NICE NG59)."
+    )
+    facet_pain_suspected: bool | None = Field(
+        None,
+        description="Main source of pain thought to be structures supplied by the medial branch nerves.",
+    )
+    rfa_not_possible_reason: bool | None = Field(
+        None, description="A documented reason why radiofrequency ablation cannot be done."
+    )
+
+
+class SurgicalWorkup(_Model):
+    """Findings of a surgical work-up (for the surgical referral and the disc replacement label
+    check); every field optional, omitted = not assessed."""
+
+    imaging_consistent_with_symptoms: bool | None = Field(
+        None, description="Clinician's judgement: imaging findings match the symptoms and signs."
+    )
+    dexa_t_score: float | None = Field(None, ge=-10, le=10, description="Lowest DEXA T-score.")
+    skeletally_mature: bool | None = None
+    ddd_levels: list[Level] | None = Field(
+        None,
+        description="Levels of symptomatic degenerative disc disease; [] = none; omitted = not assessed.",
+    )
+    discogenic_pain_confirmed: bool | None = Field(
+        None, description="Discogenic pain confirmed by history and imaging."
+    )
+    spondylolisthesis_type: Literal["none", "degenerative", "isthmic", "other"] | None = None
+    pars_defect: bool | None = None
+    bony_stenosis: bool | None = None
+    isolated_radicular_compression: bool | None = None
+    endplate_ml_mm: float | None = Field(None, gt=0, le=100, description="Endplate width (mm).")
+    endplate_ap_mm: float | None = Field(None, gt=0, le=100, description="Endplate depth (mm).")
+    compromised_vertebral_bodies: bool | None = None
+    active_infection: bool | None = None
+    implant_material_allergy: bool | None = Field(
+        None, description="Allergy or sensitivity to disc replacement implant materials."
+    )
+
+
 class EvaluationRecord(_Model):
     """One comprehensive evaluation of one patient."""
 
@@ -320,3 +407,8 @@ class EvaluationRecord(_Model):
     questionnaires: list[QuestionnaireResult] = []
     prior_conservative_care_weeks: float | None = Field(None, ge=0)
     proposed_imaging: ImagingOrder | None = None
+    surgical_workup: SurgicalWorkup = SurgicalWorkup()
+    procedures: list[ProcedureRecord] | None = Field(
+        None, description="Procedure log; [] = none done; omitted = not asked (unknown)."
+    )
+    intervention_screen: InterventionScreen = InterventionScreen()

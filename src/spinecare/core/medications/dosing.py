@@ -160,6 +160,16 @@ def daily_dose(
     """Total daily dose of one order, in mg/day (or mcg/hr for patches), or ``None``."""
     total = 0.0
     seen = False
+    if strength_unit == "MG" and type(dosages) is tuple and len(dosages) == 1:
+        # the usual order: one instruction, tablets or mg of a tablet or capsule (fast path)
+        d = dosages[0]
+        unit = DOSE_UNITS.get(d.dose_unit) if d.dose_unit is not None else None
+        if unit is not None and d.dose_value is not None and d.doses_per_day is not None:
+            kind = unit[0]
+            if kind == EACH:
+                return d.dose_value * strength * d.doses_per_day, MG
+            if kind == MG:
+                return d.dose_value * unit[1] * d.doses_per_day, MG
     if strength_unit == "MG/HR":
         for d in dosages:
             unit = dose_unit(d.dose_unit)

@@ -9,11 +9,18 @@ Every order is listed with its daily dose, factor and MME; the ones that do not 
 Buprenorphine is never counted. Identical orders are each counted (no de-duplication). An order
 whose medicine, factor or dose is unknown is reported and raises ``unknown_medication``: it is
 never counted as zero without saying so.
+
+Two flags look at single current opioid orders (buprenorphine aside), with the numbers from the
+KB: ``acute_supply_long`` when the expected supply is in the CDS logic's acute window (more than
+7 and less than 28 days; CDC 2022 rec. 6), and ``reassess_opioid_start`` when the order was
+authored within the last 28 days of ``as_of`` (CDC 2022 rec. 7: evaluate within 1-4 weeks of a
+start or an escalation), with the date each reassessment is due.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -85,10 +92,33 @@ FLAG_IDS = (
     "methadone_caution",
     "fentanyl_caution",
     "extended_release_opioid",
+    "acute_supply_long",
     "unknown_medication",
     "guideline_exclusion",
+    "reassess_opioid_start",  # last: its alert is appended to the memoised ones
 )
 THRESHOLD_FLAGS = ("mme_ge_50", "mme_ge_90")
+ACUTE_SUPPLY_FLAG = "acute_supply_long"
+REASSESS_FLAG = "reassess_opioid_start"
+#: The numbers each flag needs in ``mme-factors.yaml`` (FlagSpec fields); others take none.
+FLAG_NUMBERS: Mapping[str, tuple[str, ...]] = {
+    **dict.fromkeys(THRESHOLD_FLAGS, ("threshold_mme",)),
+    ACUTE_SUPPLY_FLAG: ("supply_days_more_than", "supply_days_less_than"),
+    REASSESS_FLAG: ("within_days",),
+}
+
+
+def flag_placeholders(flag_id: str) -> tuple[str, ...]:
+    """The placeholders a flag's title and detail may use.
+
+    ``{total_mme}``, ``{count}`` and ``{details}``, and the flag's own numbers (e.g.
+    ``{threshold_mme}``); ``reassess_opioid_start``: ``{details}``, ``{due}`` (the earliest date
+    a reassessment is due) and ``{within_days}`` only (its text is per patient, not per total).
+    """
+    common = ("details", "due") if flag_id == REASSESS_FLAG else ("total_mme", "count", "details")
+    return (*common, *FLAG_NUMBERS.get(flag_id, ()))
+
+
 #: Facts reported beside the flags (not alerts).
 STATE_IDS = ("has_active_benzodiazepine", "has_active_naloxone", "substance_misuse_history")
 
@@ -108,6 +138,9 @@ class Drug:
     extended_release: bool = False
     methadone: bool = False
     fentanyl: bool = False
+    # an opioid whose current orders the rec. 6 and 7 flags look at: every opioid except
+    # buprenorphine (not counted, and also a treatment for opioid use disorder, rec. 12)
+    opioid_therapy: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,7 +156,13 @@ class MmeCalculator:
     alert_cache: dict[tuple[str, str, str, int], Alert] = field(default_factory=dict)
     table_ref: str = ""  # the table's id@version, recorded with every result
     thresholds: tuple[tuple[str, float], ...] = ()  # (flag id, MME/day), from the table
-    earliest_cache: dict[dt.date, dt.date] = field(default_factory=dict)
+    acute_supply: tuple[float, float] | None = None  # (more than, less than) days, from the table
+    reassess_days: int | None = None  # reassess within this many days of authoring
+    # as_of → (two years before, first authored date that is due a reassessment)
+    earliest_cache: dict[dt.date, tuple[dt.date, dt.date]] = field(default_factory=dict)
+    # authored → (" (authored …, reassess by …)", due date)
+    due_cache: dict[dt.date, tuple[str, str]] = field(default_factory=dict)
+    reassess_cache: dict[tuple[str, dt.date], Alert] = field(default_factory=dict)
     outcome_cache: dict[tuple[Any, ...], tuple[ReadOnlyFlags, tuple[Alert, ...]]] = field(
         default_factory=dict
     )
@@ -174,6 +213,7 @@ def compile_calculator(
             extended_release=code in er,
             methadone=code in methadone,
             fentanyl=code in fentanyl,
+            opioid_therapy=not bup,
         )
     # Naloxone as rescue medication: the CDC value set also holds buprenorphine/naloxone
     # (e.g. Suboxone), whose naloxone is not for overdose reversal; those stay opioids.
@@ -195,6 +235,8 @@ def compile_calculator(
         for fid in THRESHOLD_FLAGS
         if (spec := table.flags.get(fid)) is not None and spec.threshold_mme is not None
     )
+    acute = table.flags.get(ACUTE_SUPPLY_FLAG)
+    reassess = table.flags.get(REASSESS_FLAG)
     return MmeCalculator(
         fs,
         table,
@@ -204,6 +246,14 @@ def compile_calculator(
         kb_hash,
         table_ref=table.ref,
         thresholds=thresholds,
+        acute_supply=(
+            (acute.supply_days_more_than, acute.supply_days_less_than)
+            if acute is not None
+            and acute.supply_days_more_than is not None
+            and acute.supply_days_less_than is not None
+            else None
+        ),
+        reassess_days=reassess.within_days if reassess is not None else None,
     )
 
 
@@ -238,6 +288,7 @@ def _opioid(
         extended_release=p.rxcui in er,
         methadone=p.ingredient == "methadone" or p.rxcui in methadone,
         fentanyl=p.ingredient == "fentanyl" or p.rxcui in fentanyl,
+        opioid_therapy=excluded != NotCounted.BUPRENORPHINE,
     )
 
 
@@ -245,6 +296,20 @@ _UNKNOWN = Drug(Kind.UNKNOWN, excluded=NotCounted.UNKNOWN_MEDICINE)
 _PER_UNIT = {"mg/day": MG, "mcg/h": MCG_PER_H}
 _NO_FLAGS = dict.fromkeys((*FLAG_IDS, *STATE_IDS), False)
 _ALERT_CACHE_SIZE = 4096
+_REASSESS_CACHE_SIZE = 512  # reassessment alerts: long texts, one per (medicine, date)
+_new = object.__new__
+_set = object.__setattr__
+_ROUNDED: dict[float, float] = {}  # x → round(x, 6): daily doses and MMEs repeat a lot
+_SHOWN: dict[float, str] = {}  # x → _fmt(x)
+
+
+def _round6(value: float) -> float:
+    """``round(value, 6)``, memoised (``_ROUNDED.get(x) or _round6(x)`` on the hot path)."""
+    rounded = round(value, 6)
+    if len(_ROUNDED) >= _ALERT_CACHE_SIZE:
+        _ROUNDED.clear()
+    _ROUNDED[value] = rounded
+    return rounded
 
 
 def _currency(order: MedicationOrder, as_of: dt.date, earliest: dt.date) -> str | None:
@@ -276,11 +341,17 @@ def assess(calc: MmeCalculator, patient: PatientMedications, *, as_of: dt.date) 
     Written for speed (it runs for every patient of a file): one pass over the orders, the
     currency rule, the daily dose and factor inline, the flags' inputs gathered on the way.
     """
-    earliest = calc.earliest_cache.get(as_of)
-    if earliest is None:
+    windows = calc.earliest_cache.get(as_of)
+    if windows is None:
         if len(calc.earliest_cache) > 64:
             calc.earliest_cache.clear()
-        earliest = calc.earliest_cache[as_of] = two_years_before(as_of)
+        days = calc.reassess_days
+        start = as_of - dt.timedelta(days=days) if days is not None else dt.date.max
+        windows = calc.earliest_cache[as_of] = (two_years_before(as_of), start)
+    earliest, recent_from = windows
+    shortest, longest = calc.acute_supply or (math.inf, -math.inf)
+    acute: list[tuple[MedicationOrder, float]] = []  # (order, supply days)
+    recent: list[tuple[MedicationOrder, dt.date]] = []  # (order, authored on)
     drugs = calc.drugs
     results: list[OrderResult] = []
     total = 0.0
@@ -293,7 +364,17 @@ def assess(calc: MmeCalculator, patient: PatientMedications, *, as_of: dt.date) 
         drug = drugs.get(code) if code is not None else None
         if drug is None:
             drug = next((drugs[c] for c in order.other_rxnorm if c in drugs), _UNKNOWN)
-        reason = _currency(order, as_of, earliest)
+        authored = order.authored_on
+        if (
+            order.status == "active"
+            and order.intent == "order"
+            and "community" in order.categories
+            and authored is not None
+            and earliest <= authored <= as_of
+        ):
+            reason = None  # the usual case, inline; _currency says why not
+        else:
+            reason = _currency(order, as_of, earliest)
         current = reason is None
         kind = drug.kind
         dose = factor = mme = None
@@ -328,6 +409,12 @@ def assess(calc: MmeCalculator, patient: PatientMedications, *, as_of: dt.date) 
                     cautions.setdefault("fentanyl_caution", []).append(_label(order))
                 if drug.extended_release:
                     cautions.setdefault("extended_release_opioid", []).append(_label(order))
+                if drug.opioid_therapy:
+                    supply = order.supply_days
+                    if supply is not None and shortest < supply < longest:
+                        acute.append((order, supply))
+                    if authored is not None and authored >= recent_from:
+                        recent.append((order, authored))
         elif current:
             if kind == Kind.BENZODIAZEPINE:
                 benzo.append(_label(order))
@@ -341,25 +428,26 @@ def assess(calc: MmeCalculator, patient: PatientMedications, *, as_of: dt.date) 
             incomplete.append(f"{_label(order)} ({REASON_TEXT[reason]})")
         if reason is None and mme is not None:
             total += mme
-        results.append(
-            build(
-                OrderResult,
-                {
-                    "order": order,
-                    "kind": kind,
-                    "ingredient": drug.ingredient,
-                    "current": current,
-                    "counted": reason is None,
-                    "reason": reason,
-                    "daily_dose": None if dose is None else round(dose, 6),
-                    "daily_dose_unit": unit,
-                    "factor": factor,
-                    "mme": None if mme is None else round(mme, 6),
-                    "extended_release": drug.extended_release,
-                    "note": note,
-                },
-            )
+        result = _new(OrderResult)  # build(OrderResult, {...}), inline
+        _set(
+            result,
+            "__dict__",
+            {
+                "order": order,
+                "kind": kind,
+                "ingredient": drug.ingredient,
+                "current": current,
+                "counted": reason is None,
+                "reason": reason,
+                "daily_dose": None if dose is None else _ROUNDED.get(dose) or _round6(dose),
+                "daily_dose_unit": unit,
+                "factor": factor,
+                "mme": None if mme is None else _ROUNDED.get(mme) or _round6(mme),
+                "extended_release": drug.extended_release,
+                "note": note,
+            },
         )
+        results.append(result)
     exclusions: list[str] = []
     misuse = False
     for c in patient.conditions:
@@ -370,7 +458,7 @@ def assess(calc: MmeCalculator, patient: PatientMedications, *, as_of: dt.date) 
             elif hit[1] not in exclusions:
                 exclusions.append(hit[1])
     return _finish(calc, patient, as_of, total, results, opioid, naloxone, benzo, misuse,
-                   cautions, incomplete, exclusions)  # fmt: skip
+                   cautions, incomplete, exclusions, acute, recent)  # fmt: skip
 
 
 def _finish(
@@ -386,6 +474,8 @@ def _finish(
     cautions: dict[str, list[str]],
     incomplete: list[str],
     exclusions: list[str],
+    acute: list[tuple[MedicationOrder, float]],
+    recent: list[tuple[MedicationOrder, dt.date]],
 ) -> MmeAssessment:
     fired: dict[str, str] = {}
     for fid, threshold in calc.thresholds:
@@ -405,28 +495,36 @@ def _finish(
             fired["offer_naloxone"] = ", ".join(risks)
     for fid, labels in cautions.items():
         fired[fid] = ", ".join(labels)
+    if acute:
+        fired[ACUTE_SUPPLY_FLAG] = "; ".join(f"{_label(o)}: {_fmt(d)}-day supply" for o, d in acute)
     if incomplete:
         fired["unknown_medication"] = "; ".join(incomplete)
     if exclusions:
         fired["guideline_exclusion"] = ", ".join(exclusions)
     # Flags and alerts depend only on these; most patients share a few combinations, so the
-    # (read-only) flags mapping and the alerts tuple are memoised per combination.
+    # (read-only) flags mapping and the alerts tuple are memoised per combination. The
+    # reassessment alert names each patient's own orders and dates: it is made apart (memoised
+    # by its text) and appended, so that it does not split the memo.
     shown = _fmt(total) if fired else ""
-    key = (tuple(fired.items()), shown, len(incomplete), bool(benzo), naloxone, misuse)
+    reassess = bool(recent)
+    key = (tuple(fired.items()), shown, len(incomplete), bool(benzo), naloxone, misuse, reassess)
     cached = calc.outcome_cache.get(key)
     if cached is None:
-        cached = _outcome(calc, fired, shown, len(incomplete), bool(benzo), naloxone, misuse)
+        cached = _outcome(calc, fired, shown, len(incomplete), bool(benzo), naloxone, misuse,
+                          reassess)  # fmt: skip
         if len(calc.outcome_cache) >= _ALERT_CACHE_SIZE:
             calc.outcome_cache.clear()
         calc.outcome_cache[key] = cached
     flags, alerts = cached
+    if reassess:
+        alerts = (*alerts, _reassess_alert(calc, recent))
     return build(
         MmeAssessment,
         {
             "patient_id": patient.patient_id,
             "as_of": as_of,
             "factor_set": calc.factor_set.id,
-            "total_mme": round(total, 6),
+            "total_mme": _ROUNDED.get(total) or _round6(total),
             "total_complete": not incomplete,
             "prescriptions": tuple(results),
             "flags": flags,
@@ -446,10 +544,12 @@ def _outcome(
     benzo: bool,
     naloxone: bool,
     misuse: bool,
+    reassess: bool,
 ) -> tuple[ReadOnlyFlags, tuple[Alert, ...]]:
     values = dict(_NO_FLAGS)
     for fid in fired:
         values[fid] = True
+    values[REASSESS_FLAG] = reassess
     values["has_active_benzodiazepine"] = benzo
     values["has_active_naloxone"] = naloxone
     values["substance_misuse_history"] = misuse
@@ -469,7 +569,71 @@ def _flag_order(item: tuple[str, str]) -> int:
 
 
 def _fmt(value: float) -> str:
-    return f"{round(value, 1):g}"
+    """A number as alert texts show it: one decimal at most (memoised)."""
+    shown = _SHOWN.get(value)
+    if shown is None:
+        if len(_SHOWN) >= _ALERT_CACHE_SIZE:
+            _SHOWN.clear()
+        shown = _SHOWN[value] = f"{round(value, 1):g}"
+    return shown
+
+
+def _due(calc: MmeCalculator, authored: dt.date) -> tuple[str, str]:
+    """``(" (authored <date>, reassess by <date>)", "<due date>")`` for an order (memoised)."""
+    text = calc.due_cache.get(authored)
+    if text is None:
+        if len(calc.due_cache) >= _ALERT_CACHE_SIZE:
+            calc.due_cache.clear()
+        due = (authored + dt.timedelta(days=calc.reassess_days or 0)).isoformat()
+        text = calc.due_cache[authored] = (
+            f" (authored {authored.isoformat()}, reassess by {due})",
+            due,
+        )
+    return text
+
+
+def _reassess_alert(calc: MmeCalculator, recent: list[tuple[MedicationOrder, dt.date]]) -> Alert:
+    """``reassess_opioid_start``: each recent order with its due date; the earliest in the title.
+
+    Most patients have one recent order: that alert is memoised by (medicine, date), in a small
+    table of its own (the texts are long and many, so they stay out of ``alert_cache``).
+    """
+    spec = calc.table.flags[REASSESS_FLAG]
+    if len(recent) != 1:
+        details = "; ".join(_label(o) + _due(calc, day)[0] for o, day in recent)
+        first = min(day for _, day in recent)
+        return _new_alert(spec, {"details": details, "due": _due(calc, first)[1]})
+    order, day = recent[0]
+    key = (_label(order), day)
+    alert = calc.reassess_cache.get(key)
+    if alert is None:
+        text, due = _due(calc, day)
+        alert = _new_alert(spec, {"details": key[0] + text, "due": due})
+        if len(calc.reassess_cache) >= _REASSESS_CACHE_SIZE:
+            calc.reassess_cache.clear()
+        calc.reassess_cache[key] = alert
+    return alert
+
+
+def flag_values(spec: FlagSpec) -> dict[str, str]:
+    """The placeholders for a flag's own numbers (``{threshold_mme}``, ``{within_days}``…)."""
+    return {
+        name: _fmt(value)
+        for name in FLAG_NUMBERS.get(spec.id, ())
+        if (value := getattr(spec, name)) is not None
+    }
+
+
+def _new_alert(spec: FlagSpec, values: dict[str, Any]) -> Alert:
+    """The alert of ``spec`` with its placeholders filled from ``values`` and its own numbers."""
+    values.update(flag_values(spec))
+    return Alert(
+        spec.id,
+        spec.severity,
+        spec.title.format_map(values),
+        spec.detail.format_map(values),
+        spec.cites,
+    )
 
 
 def _alert(calc: MmeCalculator, spec: FlagSpec, total: str, count: int, details: str) -> Alert:
@@ -478,14 +642,7 @@ def _alert(calc: MmeCalculator, spec: FlagSpec, total: str, count: int, details:
     cache = calc.alert_cache
     alert = cache.get(key)
     if alert is None:
-        values = {"total_mme": total, "count": count, "details": details}
-        alert = Alert(
-            spec.id,
-            spec.severity,
-            spec.title.format_map(values),
-            spec.detail.format_map(values),
-            spec.cites,
-        )
+        alert = _new_alert(spec, {"total_mme": total, "count": count, "details": details})
         if len(cache) >= _ALERT_CACHE_SIZE:
             cache.clear()
         cache[key] = alert

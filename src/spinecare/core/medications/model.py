@@ -153,7 +153,13 @@ class FactorSet:
 
 @dataclass(frozen=True, slots=True)
 class FlagSpec:
-    """A flag the MME calculator raises: severity, texts (with placeholders) and citations."""
+    """A flag the MME calculator raises: severity, texts (with placeholders) and citations.
+
+    The numbers a flag compares with live here too, beside its text: ``threshold_mme`` (total
+    MME/day, at or above) for the ``mme_ge_*`` flags; an acute-supply window in days (more than
+    ``supply_days_more_than`` and less than ``supply_days_less_than``) for ``acute_supply_long``;
+    ``within_days`` of an order's authored date for ``reassess_opioid_start``.
+    """
 
     id: str
     severity: str  # info | warning | critical (CDS Hooks card indicators)
@@ -161,6 +167,9 @@ class FlagSpec:
     detail: str
     cites: tuple[str, ...]
     threshold_mme: float | None = None
+    supply_days_more_than: float | None = None
+    supply_days_less_than: float | None = None
+    within_days: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

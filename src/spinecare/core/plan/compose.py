@@ -22,6 +22,7 @@ from spinecare.core.evaluation.assessment import Assessment, Basis
 from spinecare.core.evaluation.evaluate import PLAN_CATEGORIES
 from spinecare.core.evaluation.record import EvaluationRecord
 from spinecare.core.knowledge_base import KnowledgeBase, Rule
+from spinecare.core.leaflets import leaflet_extra
 from spinecare.core.plan.model import Goal, PlanItem, PlanPhase, Reason, TreatmentPlan
 from spinecare.core.plan.opioid_safety import opioid_safety
 from spinecare.core.rules import RuleResult, run_rules
@@ -70,11 +71,14 @@ def compose_plan(
             table.get("phases", {}).items(), key=lambda kv: kv[1].get("order", 0)
         )
     )
+    from spinecare.core.surgery.referral import with_surgical_actions
+
+    extra = _extra(assessment, kb, record)
     return TreatmentPlan(
         patient_id=assessment.patient_id,
         as_of=assessment.as_of,
         profile=assessment.profile,
-        urgent_actions=urgent,
+        urgent_actions=with_surgical_actions(urgent, extra),  # urgent surgery first
         phases=phases,
         items=tuple(items),
         goals=_goals(assessment, kb, results),
@@ -82,7 +86,7 @@ def compose_plan(
         kb_hash=kb.content_hash,
         rules_fired=tuple(r.rule.ref for r in results if r.fired),
         rules_undecided=tuple(r.rule.ref for r in results if r.undecided),
-        extra=_extra(assessment, kb, record),
+        extra=extra,
     )
 
 
@@ -109,10 +113,18 @@ def plan_options(kb: KnowledgeBase) -> dict[str, Mapping[str, Any]]:
 def _extra(
     assessment: Assessment, kb: KnowledgeBase, record: EvaluationRecord | None
 ) -> dict[str, Any]:
+    extra: dict[str, Any] = dict(leaflet_extra(assessment, kb))  # patient leaflets, always
     if record is None:
-        return {}
+        return extra
+    from spinecare.core.interventions import plan_entry  # eligibility per procedure (issue 5)
+
+    if (interventions := plan_entry(assessment, kb, record)) is not None:
+        extra["interventions"] = interventions
+    from spinecare.core.surgery.referral import surgical_referral_extra  # issue 5
+
+    extra |= surgical_referral_extra(assessment, kb, record)
     safety = opioid_safety(record, kb, as_of=dt.date.fromisoformat(assessment.as_of))
-    return {"opioid_safety": safety} if safety is not None else {}
+    return {**extra, "opioid_safety": safety} if safety is not None else extra
 
 
 _STATUS_ORDER = {"proposed": 0, "data-needed": 1, "not-offered": 2, "excluded": 3}
@@ -282,4 +294,4 @@ def _mic_target(points: float | None, percent: float | None, baseline: float | N
         if d is not None
     ]
     target = baseline - min(drops)
-    return f"{text}: from {baseline:g} to {max(target, 0):g} or lower"
+    return f"{text}: from {round(baseline, 1):g} to {round(max(target, 0.0), 1):g} or lower"

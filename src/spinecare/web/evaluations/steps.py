@@ -796,6 +796,130 @@ IMAGING = Step(
     ),
 )
 
+PROCEDURES = Step(
+    "procedures",
+    "Procedures and work-up",
+    "Spinal procedures already done (with the relief the patient reported), the safety screen "
+    "before an injection, and surgical work-up findings. Leave anything not assessed blank: "
+    "SpineCare then says what it needs instead of assuming.",
+    (
+        Section(
+            "log",
+            "Procedures already done",
+            (
+                Group(
+                    "procedures",
+                    "procedure",
+                    (
+                        _f("type", "Procedure"),
+                        _f("date", "Date"),
+                        _f("level", "Level"),
+                        _f("side", "Side"),
+                        _f("diagnostic", "Diagnostic block?", unknown="—", widget="select"),
+                        _f("steroid", "Steroid"),
+                        _f("steroid_dose_mg", "Steroid dose (mg)"),
+                    ),
+                    sub=Group(
+                        "relief",
+                        "relief report",
+                        (
+                            _f("days_after", "Days after the procedure"),
+                            _f("percent_relief", "Relief of the index pain (%)"),
+                        ),
+                    ),
+                    none_label="No spinal procedures so far",
+                    hint="Leave the rows empty and the box unticked if you did not ask.",
+                ),
+            ),
+        ),
+        Section(
+            "screen",
+            "Before an injection",
+            (
+                _f(
+                    "intervention_screen.systemic_infection",
+                    "Systemic infection?",
+                    unknown="Not asked",
+                ),
+                _f(
+                    "intervention_screen.injection_site_infection",
+                    "Infection at the injection site?",
+                    unknown="Not examined",
+                ),
+                _f(
+                    "intervention_screen.contrast_allergy",
+                    "Allergy to contrast?",
+                    unknown="Not asked",
+                ),
+                _f(
+                    "intervention_screen.anticoagulation_plan_agreed",
+                    "Anticoagulant plan agreed with the prescriber?",
+                    unknown="Not yet",
+                ),
+                _f(
+                    "intervention_screen.acute_severe_sciatica",
+                    "Is the sciatica acute and severe (your judgement)?",
+                    unknown="Not judged",
+                ),
+                _f(
+                    "intervention_screen.facet_pain_suspected",
+                    "Main source of pain thought to be the facet joints (medial branch nerves)?",
+                    unknown="Not judged",
+                ),
+                _f(
+                    "intervention_screen.rfa_not_possible_reason",
+                    "A documented reason radiofrequency ablation cannot be done?",
+                    unknown="Not recorded",
+                ),
+            ),
+        ),
+        Section(
+            "surgical",
+            "Surgical work-up",
+            (
+                _f(
+                    "surgical_workup.imaging_consistent_with_symptoms",
+                    "Imaging consistent with the symptoms and signs (your judgement)?",
+                    unknown="Not judged",
+                ),
+                _f("surgical_workup.dexa_t_score", "Lowest DEXA T-score"),
+                _f(
+                    "surgical_workup.skeletally_mature",
+                    "Skeletally mature?",
+                    unknown="Not assessed",
+                ),
+                _f("surgical_workup.ddd_levels", "Levels of symptomatic degenerative disc disease"),
+                _f(
+                    "surgical_workup.discogenic_pain_confirmed",
+                    "Discogenic pain confirmed by history and imaging?",
+                    unknown="Not assessed",
+                ),
+                _f("surgical_workup.spondylolisthesis_type", "Spondylolisthesis type"),
+                _f("surgical_workup.pars_defect", "Pars defect?", unknown="Not assessed"),
+                _f("surgical_workup.bony_stenosis", "Bony stenosis?", unknown="Not assessed"),
+                _f(
+                    "surgical_workup.isolated_radicular_compression",
+                    "Isolated radicular compression?",
+                    unknown="Not assessed",
+                ),
+                _f("surgical_workup.endplate_ml_mm", "Endplate width (mm)"),
+                _f("surgical_workup.endplate_ap_mm", "Endplate depth (mm)"),
+                _f(
+                    "surgical_workup.compromised_vertebral_bodies",
+                    "Compromised vertebral bodies?",
+                    unknown="Not assessed",
+                ),
+                _f("surgical_workup.active_infection", "Active infection?", unknown="Not assessed"),
+                _f(
+                    "surgical_workup.implant_material_allergy",
+                    "Allergy to disc-replacement implant materials?",
+                    unknown="Not asked",
+                ),
+            ),
+        ),
+    ),
+)
+
 QUESTIONNAIRES = Step(
     "questionnaires",
     "Questionnaires",
@@ -803,7 +927,7 @@ QUESTIONNAIRES = Step(
     (Section("instruments", "Questionnaires", (Instruments(),)),),
 )
 
-STEPS: tuple[Step, ...] = (HISTORY, CONTEXT, RED_FLAGS, EXAM, IMAGING, QUESTIONNAIRES)
+STEPS: tuple[Step, ...] = (HISTORY, CONTEXT, RED_FLAGS, EXAM, IMAGING, PROCEDURES, QUESTIONNAIRES)
 STEP_BY_SLUG = {s.slug: s for s in STEPS}
 REVIEW = "review"
 
@@ -853,6 +977,11 @@ def group_field_shape(group: Group, f: Field) -> Shape:
 # Facts the engine computes from several inputs: where to answer them.
 _DERIVED_FACT_FIELDS: dict[str, tuple[str, ...]] = {
     "saddle_anaesthesia": ("history.saddle_sensory_change", "exam.saddle_sensation"),
+    # surgical work-up facts derived by core.surgery.referral
+    "ddd_level_count": ("surgical_workup.ddd_levels",),
+    "ddd_levels_within_l3_s1": ("surgical_workup.ddd_levels",),
+    "imaging_concordant": ("surgical_workup.imaging_consistent_with_symptoms",),
+    "spondylolisthesis_grade": ("imaging",),
     "reduced_anal_tone": ("exam.anal_tone",),
     "symptom_duration_days": ("history.onset_date",),
     "symptom_duration_weeks": ("history.onset_date",),
@@ -934,7 +1063,15 @@ def targets_for_fact(fact: str, instrument_ids: frozenset[str] = frozenset()) ->
     )
     if instrument is not None:
         return [Target(QUESTIONNAIRES.slug, f"instrument-{instrument}", instrument)]
-    for prefix in ("history.", "patient.", f"{_C}.", "exam.", ""):
+    for prefix in (
+        "history.",
+        "patient.",
+        f"{_C}.",
+        "exam.",
+        "surgical_workup.",
+        "intervention_screen.",
+        "",
+    ):
         if prefix + fact in index:
             return [index[prefix + fact]]
     return []

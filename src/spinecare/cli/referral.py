@@ -1,0 +1,75 @@
+"""``spinecare referral FILE.json``: the referral letter to the spinal surgeon."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.panel import Panel
+
+from spinecare.cli.assess import read_record, resolve_as_of
+from spinecare.cli.context import console, get_kb
+from spinecare.core.evaluation.evaluate import evaluate
+from spinecare.core.surgery.letter import letter_text, referral_letter
+from spinecare.core.surgery.referral import surgical_referral
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def referral(
+        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON.")],
+        as_of: Annotated[
+            str | None,
+            typer.Option(help="Date (default: the record's evaluation_date, else today)."),
+        ] = None,
+        profile: Annotated[
+            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
+        ] = None,
+        as_json: Annotated[
+            bool, typer.Option("--json", help="Print the letter and the decision as JSON.")
+        ] = False,
+    ) -> None:
+        """Print the surgical referral letter: reason and urgency, history, examination,
+        imaging, treatments tried, outcome scores, medicines and the question to the surgeon."""
+        record = read_record(file)
+        if profile:
+            record = record.model_copy(update={"profile": profile})
+        kb = get_kb()
+        assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
+        decision = surgical_referral(record, assessment, kb)
+        letter = referral_letter(record, assessment, decision, kb)
+        if as_json:
+            out = {"letter": letter.to_dict(), "decision": decision.to_dict()}
+            typer.echo(json.dumps(out, indent=2, ensure_ascii=False))
+        else:
+            typer.echo(letter_text(letter), nl=False)
+
+
+def print_surgical_referral(decision: dict[str, Any] | None) -> None:
+    """The plan's surgical referral panel (``spinecare plan``); emergency and urgent referrals
+    are already printed first among the plan's "act first" actions."""
+    if not decision:
+        return
+    lines = [
+        f"[bold]{escape(decision['urgency'].upper().replace('-', ' '))}[/]: {escape(decision['summary'])}"
+    ]
+    for r in decision["referrals"]:
+        lines.append(f"  refer: {escape(r['procedure_title'])} — {escape(r['urgency'])}")
+        lines += [
+            f"    why: {escape(x)} [dim]({', '.join(r['basis']['cites'])})[/]" for x in r["reasons"]
+        ]
+    for r in decision["not_indicated"]:
+        lines.append(
+            f"  not indicated: {escape(r['summary'])} [dim]({', '.join(r['basis']['cites'])})[/]"
+        )
+    if decision["data_needed"]:
+        lines.append(f"  data needed: {', '.join(decision['data_needed'])}")
+    adr = decision.get("disc_replacement")
+    if adr:
+        lines.append(f"  disc replacement (label check): {escape(adr['summary'])}")
+        for c in adr["criteria"]:
+            lines.append(f"    [{c['status']}] {escape(c['label'])}".replace("[", "\\[", 1))
+    console.print(Panel("\n".join(lines), title="Surgical referral", border_style="blue"))

@@ -1,0 +1,1 @@
+"""Surgical referral: the referral decision, the disc replacement label check, the letter."""
