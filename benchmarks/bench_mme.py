@@ -281,8 +281,9 @@ def render(
         "- One precompiled dict maps each RxNorm code to what the calculator needs (ingredient, "
         "strength, factor or the reason there is none, ER/methadone/fentanyl membership).\n"
         "- Repeated immutable values (dosages, dates, category tuples, condition codings, alert "
-        "texts) are memoised in small bounded tables; result objects are built without the "
-        "per-field `__setattr__` of frozen dataclasses and serialised by orjson directly.\n"
+        "texts, rounded numbers) are memoised in small bounded tables; result objects are built "
+        "without the per-field `__setattr__` of frozen dataclasses and serialised by orjson "
+        "directly; the JSON lines are written 32 at a time.\n"
         "- The CLI module imports rich only for the table output.\n"
     )
     w(

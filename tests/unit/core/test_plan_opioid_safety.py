@@ -65,3 +65,18 @@ def test_no_opioids_no_section(kb: KnowledgeBase) -> None:
     """Without opioid medicines the plan has no opioid-safety section."""
     assert safety(kb, [{"name": "ibuprofen"}]) is None
     assert safety(kb, []) is None
+
+
+def test_reassessment_due_only_with_a_known_recent_start(kb: KnowledgeBase) -> None:
+    """CDC Rec 7: a start 10 days ago makes a reassessment due; an unknown start claims nothing."""
+    recent = safety(kb, [{**OXY_10, "doses_per_day": 3, "started_on": "2025-12-22"}])
+    assert recent is not None
+    assert recent["flags"]["reassess_opioid_start"] is True
+    assert any(a["id"] == "reassess_opioid_start" for a in recent["alerts"])
+    old = safety(kb, [{**OXY_10, "doses_per_day": 3, "started_on": "2025-06-01"}])
+    assert old is not None
+    assert old["flags"]["reassess_opioid_start"] is False
+    unknown = safety(kb, [{**OXY_10, "doses_per_day": 3}])
+    assert unknown is not None
+    assert unknown["flags"]["reassess_opioid_start"] is False
+    assert unknown["start_dates_unknown"] is True

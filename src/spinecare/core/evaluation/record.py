@@ -90,6 +90,10 @@ class Medication(_Model):
         description="Unit of dose_value: tablet, capsule, patch, mg, mcg, mL, or mcg/h for a patch.",
     )
     doses_per_day: float | None = Field(None, gt=0, le=48)
+    started_on: dt.date | None = Field(
+        None,
+        description="When this medicine (or its current dose) was started; omitted = not known.",
+    )
     active: bool = True
 
 

@@ -156,6 +156,7 @@ class MmeCalculator:
     alert_cache: dict[tuple[str, str, str, int], Alert] = field(default_factory=dict)
     table_ref: str = ""  # the table's id@version, recorded with every result
     thresholds: tuple[tuple[str, float], ...] = ()  # (flag id, MME/day), from the table
+    flag_numbers: Mapping[str, dict[str, str]] = field(default_factory=dict)  # _flag_values()
     acute_supply: tuple[float, float] | None = None  # (more than, less than) days, from the table
     reassess_days: int | None = None  # reassess within this many days of authoring
     # as_of → (two years before, first authored date that is due a reassessment)
@@ -246,6 +247,7 @@ def compile_calculator(
         kb_hash,
         table_ref=table.ref,
         thresholds=thresholds,
+        flag_numbers={fid: _flag_values(spec) for fid, spec in table.flags.items()},
         acute_supply=(
             (acute.supply_days_more_than, acute.supply_days_less_than)
             if acute is not None
@@ -296,7 +298,7 @@ _UNKNOWN = Drug(Kind.UNKNOWN, excluded=NotCounted.UNKNOWN_MEDICINE)
 _PER_UNIT = {"mg/day": MG, "mcg/h": MCG_PER_H}
 _NO_FLAGS = dict.fromkeys((*FLAG_IDS, *STATE_IDS), False)
 _ALERT_CACHE_SIZE = 4096
-_REASSESS_CACHE_SIZE = 512  # reassessment alerts: long texts, one per (medicine, date)
+_REASSESS_CACHE_SIZE = 1024  # reassessment alerts: long texts, one per (medicine, date)
 _new = object.__new__
 _set = object.__setattr__
 _ROUNDED: dict[float, float] = {}  # x → round(x, 6): daily doses and MMEs repeat a lot
@@ -602,20 +604,20 @@ def _reassess_alert(calc: MmeCalculator, recent: list[tuple[MedicationOrder, dt.
     if len(recent) != 1:
         details = "; ".join(_label(o) + _due(calc, day)[0] for o, day in recent)
         first = min(day for _, day in recent)
-        return _new_alert(spec, {"details": details, "due": _due(calc, first)[1]})
+        return _new_alert(calc, spec, {"details": details, "due": _due(calc, first)[1]})
     order, day = recent[0]
     key = (_label(order), day)
     alert = calc.reassess_cache.get(key)
     if alert is None:
         text, due = _due(calc, day)
-        alert = _new_alert(spec, {"details": key[0] + text, "due": due})
+        alert = _new_alert(calc, spec, {"details": key[0] + text, "due": due})
         if len(calc.reassess_cache) >= _REASSESS_CACHE_SIZE:
             calc.reassess_cache.clear()
         calc.reassess_cache[key] = alert
     return alert
 
 
-def flag_values(spec: FlagSpec) -> dict[str, str]:
+def _flag_values(spec: FlagSpec) -> dict[str, str]:
     """The placeholders for a flag's own numbers (``{threshold_mme}``, ``{within_days}``…)."""
     return {
         name: _fmt(value)
@@ -624,15 +626,18 @@ def flag_values(spec: FlagSpec) -> dict[str, str]:
     }
 
 
-def _new_alert(spec: FlagSpec, values: dict[str, Any]) -> Alert:
+def _new_alert(calc: MmeCalculator, spec: FlagSpec, values: dict[str, Any]) -> Alert:
     """The alert of ``spec`` with its placeholders filled from ``values`` and its own numbers."""
-    values.update(flag_values(spec))
-    return Alert(
-        spec.id,
-        spec.severity,
-        spec.title.format_map(values),
-        spec.detail.format_map(values),
-        spec.cites,
+    values.update(calc.flag_numbers.get(spec.id) or _flag_values(spec))
+    return build(
+        Alert,
+        {
+            "id": spec.id,
+            "severity": spec.severity,
+            "title": spec.title.format_map(values),
+            "detail": spec.detail.format_map(values),
+            "cites": spec.cites,
+        },
     )
 
 
@@ -642,7 +647,7 @@ def _alert(calc: MmeCalculator, spec: FlagSpec, total: str, count: int, details:
     cache = calc.alert_cache
     alert = cache.get(key)
     if alert is None:
-        alert = _new_alert(spec, {"total_mme": total, "count": count, "details": details})
+        alert = _new_alert(calc, spec, {"total_mme": total, "count": count, "details": details})
         if len(cache) >= _ALERT_CACHE_SIZE:
             cache.clear()
         cache[key] = alert

@@ -18,6 +18,8 @@ from spinecare.core.medications.mme import calculate_mme
 from spinecare.core.medications.model import Dosage, MedicationOrder, PatientMedications
 from spinecare.core.plan.medicine_facts import match_drug_names
 
+REASSESS = "reassess_opioid_start"
+
 
 def opioid_safety(
     record: EvaluationRecord, kb: KnowledgeBase, *, as_of: dt.date
@@ -49,7 +51,9 @@ def opioid_safety(
                 status="active",
                 intent="order",
                 categories=("community",),
-                authored_on=as_of,
+                # A current medicine of the record is current by definition; its start date
+                # (when known) drives the CDC Rec 7 reassessment alert, see below.
+                authored_on=med.started_on or as_of,
                 dosages=(Dosage(med.doses_per_day, med.dose_value, med.dose_unit),),
             )
         )
@@ -63,6 +67,11 @@ def opioid_safety(
     if not result.counted and not not_structured and not any(result.flags.values()):
         return None
     out = result.to_dict()
+    if any(m.started_on is None for m in meds if m.active and m.rxnorm):
+        # Without start dates the orders only look new: do not claim a reassessment is due.
+        out["alerts"] = [a for a in out["alerts"] if a["id"] != REASSESS]
+        out["flags"] = {**out["flags"], REASSESS: False}
+        out["start_dates_unknown"] = True
     out["opioids_without_structured_dose"] = not_structured
     if not_structured:
         out["total_complete"] = False
