@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from spinecare.cli.context import console, get_kb
-from spinecare.core.errors import UserError
+from spinecare.cli.inputs import assess_file
 from spinecare.core.evaluation.assessment import Assessment
-from spinecare.core.evaluation.evaluate import evaluate
 from spinecare.core.evaluation.record import EvaluationRecord
 
 schema_app = typer.Typer(help="Publish the JSON Schemas of SpineCare's input records.")
-
-
-def read_record(path: Path) -> EvaluationRecord:
-    """Read and validate a record file; errors name the field (``patient.age``)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}", field="FILE") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=str(path)
-        ) from None
-    try:
-        return EvaluationRecord.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise UserError(f"{err['msg']}{more}", field=".".join(str(p) for p in err["loc"])) from None
-
-
-def resolve_as_of(record: EvaluationRecord, as_of: str | None) -> dt.date:
-    if as_of:
-        try:
-            return dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise UserError("must be a date like 2026-11-26", field="--as-of") from None
-    return record.evaluation_date or dt.date.today()  # noqa: DTZ011 (the CLI may read the clock)
 
 
 def register(app: typer.Typer) -> None:
@@ -72,10 +42,7 @@ def register(app: typer.Typer) -> None:
         ] = False,
     ) -> None:
         """Evaluate one patient: red flags first, then localisation, imaging, risk, diagnoses."""
-        record = read_record(file)
-        if profile:
-            record = record.model_copy(update={"profile": profile})
-        assessment = evaluate(record, get_kb(), as_of=resolve_as_of(record, as_of))
+        _, _, assessment = assess_file(file, as_of=as_of, profile=profile)
         if as_json:
             typer.echo(json.dumps(assessment.to_dict(), indent=2, ensure_ascii=False))
         else:

@@ -8,11 +8,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.markup import escape
 from rich.panel import Panel
 
 from spinecare.cli.context import console, get_kb
+from spinecare.cli.inputs import read_model
 from spinecare.core.errors import UserError
 from spinecare.core.followup.engine import follow_up
 from spinecare.core.followup.episode import Episode
@@ -26,20 +26,7 @@ CLASS_LABEL = {
 
 
 def read_episode(path: Path) -> Episode:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UserError(f"no such file: {path}", field="FILE") from None
-    except json.JSONDecodeError as exc:
-        raise UserError(
-            f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", field=str(path)
-        ) from None
-    try:
-        return Episode.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        more = f" (and {len(exc.errors()) - 1} more)" if len(exc.errors()) > 1 else ""
-        raise UserError(err["msg"] + more, field=".".join(str(p) for p in err["loc"])) from None
+    return read_model(path, Episode)
 
 
 def register(app: typer.Typer) -> None:

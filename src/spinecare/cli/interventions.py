@@ -9,10 +9,9 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from spinecare.cli.assess import read_record, resolve_as_of
 from spinecare.cli.context import console, get_kb
+from spinecare.cli.inputs import assess_file
 from spinecare.core.errors import UserError
-from spinecare.core.evaluation.evaluate import evaluate
 from spinecare.core.interventions import InterventionsReport, evaluate_interventions
 
 STATUS_STYLE = {
@@ -44,16 +43,12 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Eligibility for epidural, facet, medial branch, radiofrequency and SI joint procedures."""
-        record = read_record(file)
-        if profile:
-            record = record.model_copy(update={"profile": profile})
-        kb = get_kb()
-        procedures = kb.tables.get("interventions", {}).get("procedures", {})
+        procedures = get_kb().tables.get("interventions", {}).get("procedures", {})
         if procedure is not None and procedure not in procedures:
             raise UserError(
                 f"no procedure '{procedure}'; known: {', '.join(procedures)}", field="--procedure"
             )
-        assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
+        record, kb, assessment = assess_file(file, as_of=as_of, profile=profile)
         report = evaluate_interventions(assessment, record, kb, procedure=procedure)
         if as_json:
             typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))

@@ -10,9 +10,8 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from spinecare.cli.assess import read_record, resolve_as_of
-from spinecare.cli.context import console, get_kb
-from spinecare.core.evaluation.evaluate import evaluate
+from spinecare.cli.context import console
+from spinecare.cli.inputs import assess_file
 from spinecare.core.plan.compose import compose_plan
 from spinecare.core.plan.model import TreatmentPlan
 
@@ -38,11 +37,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
     ) -> None:
         """Propose a stepped-care plan: every option considered, with its status and basis."""
-        record = read_record(file)
-        if profile:
-            record = record.model_copy(update={"profile": profile})
-        kb = get_kb()
-        assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
+        record, kb, assessment = assess_file(file, as_of=as_of, profile=profile)
         result = compose_plan(assessment, kb, record=record)
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

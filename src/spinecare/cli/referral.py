@@ -10,9 +10,8 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from spinecare.cli.assess import read_record, resolve_as_of
-from spinecare.cli.context import console, get_kb
-from spinecare.core.evaluation.evaluate import evaluate
+from spinecare.cli.context import console
+from spinecare.cli.inputs import assess_file
 from spinecare.core.surgery.letter import letter_text, referral_letter
 from spinecare.core.surgery.referral import surgical_referral
 
@@ -34,11 +33,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the surgical referral letter: reason and urgency, history, examination,
         imaging, treatments tried, outcome scores, medicines and the question to the surgeon."""
-        record = read_record(file)
-        if profile:
-            record = record.model_copy(update={"profile": profile})
-        kb = get_kb()
-        assessment = evaluate(record, kb, as_of=resolve_as_of(record, as_of))
+        record, kb, assessment = assess_file(file, as_of=as_of, profile=profile)
         decision = surgical_referral(record, assessment, kb)
         letter = referral_letter(record, assessment, decision, kb)
         if as_json:
