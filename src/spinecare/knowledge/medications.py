@@ -6,7 +6,7 @@
 - ``medications/mme-factors.yaml``: the MME factor sets, routes and flags (pydantic). Every dose
   form of the product table has a route; in every set every ingredient is counted, not counted
   or has no factor, explicitly; every citation resolves; every flag the calculator raises is
-  described, with placeholders it can fill and the numbers it compares with (MME/day threshold,
+  described, with template fields it can fill and the numbers it compares with (MME/day threshold,
   acute-supply window, reassessment window) and no others.
 - ``valuesets/<id>.csv``: ``system,code,display``; codes match their system.
 
@@ -30,7 +30,7 @@ from spinecare.core.medications.mme import (
     FLAG_IDS,
     FLAG_NUMBERS,
     REQUIRED_VALUESETS,
-    flag_placeholders,
+    flag_template_fields,
 )
 from spinecare.core.medications.model import (
     ICD10CM,
@@ -417,13 +417,13 @@ def _flags(m: MmeFactorsFile, issues: list[KBIssue]) -> dict[str, FlagSpec]:
                     )
                 )
         sample: dict[str, object] = {
-            name: 1 if name == "count" else "1" for name in flag_placeholders(f.id)
+            name: 1 if name == "count" else "1" for name in flag_template_fields(f.id)
         }
         for part in ("title", "detail"):
             try:
                 getattr(f, part).format_map(sample)
             except (KeyError, ValueError, IndexError) as exc:
-                issues.append(KBIssue(FACTORS, f"flags.{i}.{part}", f"bad placeholder: {exc}"))
+                issues.append(KBIssue(FACTORS, f"flags.{i}.{part}", f"bad template field: {exc}"))
         flags[f.id] = FlagSpec(
             f.id,
             f.severity,

@@ -461,19 +461,19 @@ def test_reassess_lists_every_recent_order_and_the_earliest_due_date() -> None:
             "  - id: mme_ge_90\n    within_days: 3\n",
             "within_days: not used by 'mme_ge_90'",
         ),
-        ('risks by {due}"', 'risks by {due} at {total_mme}"', "bad placeholder"),
+        ('risks by {due}"', 'risks by {due} at {total_mme}"', "bad template field"),
         (
             "Orders: {details}.\n    cites:\n      - src.cdc-2022#recommendation-6",
             "Orders: {details}, {due}.\n    cites:\n      - src.cdc-2022#recommendation-6",
-            "bad placeholder",
+            "bad template field",
         ),
     ],
 )
-def test_flag_numbers_and_placeholders_are_checked(
+def test_flag_numbers_and_template_fields_are_checked(
     tmp_path: Path, old: str, new: str, expected: str
 ) -> None:
     """The KB loader refuses a flag without its numbers, with another flag's, or with a
-    placeholder it cannot fill ({due} is the reassessment's, {total_mme} is not)."""
+    template field it cannot fill ({due} is the reassessment's, {total_mme} is not)."""
     for folder in ("medications", "valuesets"):
         shutil.copytree(default_kb_path() / folder, tmp_path / folder)
     edit(tmp_path / FACTORS, old, new)

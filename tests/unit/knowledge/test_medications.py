@@ -111,7 +111,7 @@ def test_every_ingredient_must_be_classified(tmp_path: Path) -> None:
         (
             "Orders: {details}.\n    cites:\n      - src.cdc-2022#recommendation-3",
             "Orders: {names}.\n    cites:\n      - src.cdc-2022#recommendation-3",
-            "bad placeholder",
+            "bad template field",
         ),
         ("{up_to: 40, factor: 8}", "{up_to: 10, factor: 8}", "tiers: up_to must increase"),
         ("factor: 0.15, cites", "factor: -1, cites", "greater than 0"),

@@ -108,8 +108,8 @@ FLAG_NUMBERS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def flag_placeholders(flag_id: str) -> tuple[str, ...]:
-    """The placeholders a flag's title and detail may use.
+def flag_template_fields(flag_id: str) -> tuple[str, ...]:
+    """The template fields a flag's title and detail may use.
 
     ``{total_mme}``, ``{count}`` and ``{details}``, and the flag's own numbers (e.g.
     ``{threshold_mme}``); ``reassess_opioid_start``: ``{details}``, ``{due}`` (the earliest date
@@ -618,7 +618,7 @@ def _reassess_alert(calc: MmeCalculator, recent: list[tuple[MedicationOrder, dt.
 
 
 def _flag_values(spec: FlagSpec) -> dict[str, str]:
-    """The placeholders for a flag's own numbers (``{threshold_mme}``, ``{within_days}``…)."""
+    """The template fields for a flag's own numbers (``{threshold_mme}``, ``{within_days}``…)."""
     return {
         name: _fmt(value)
         for name in FLAG_NUMBERS.get(spec.id, ())
@@ -627,7 +627,7 @@ def _flag_values(spec: FlagSpec) -> dict[str, str]:
 
 
 def _new_alert(calc: MmeCalculator, spec: FlagSpec, values: dict[str, Any]) -> Alert:
-    """The alert of ``spec`` with its placeholders filled from ``values`` and its own numbers."""
+    """The alert of ``spec`` with its template fields filled from ``values`` and its own numbers."""
     values.update(calc.flag_numbers.get(spec.id) or _flag_values(spec))
     return build(
         Alert,

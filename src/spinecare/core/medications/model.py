@@ -153,7 +153,7 @@ class FactorSet:
 
 @dataclass(frozen=True, slots=True)
 class FlagSpec:
-    """A flag the MME calculator raises: severity, texts (with placeholders) and citations.
+    """A flag the MME calculator raises: severity, texts (with template fields) and citations.
 
     The numbers a flag compares with live here too, beside its text: ``threshold_mme`` (total
     MME/day, at or above) for the ``mme_ge_*`` flags; an acute-supply window in days (more than
