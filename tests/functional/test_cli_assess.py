@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run
 from spinecare.cli import context
-from spinecare.cli.main import main
 
 CES_RECORD = {
     "patient_id": "demo-1",
@@ -30,16 +30,6 @@ CES_RECORD = {
 @pytest.fixture(autouse=True)
 def _fresh_kb_cache() -> None:
     context.get_kb.cache_clear()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def write(tmp_path: Path, data: object) -> Path:

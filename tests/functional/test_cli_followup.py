@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run
 from spinecare.cli import context
-from spinecare.cli.main import main
 
 NEG = {
     "trauma": "none",
@@ -56,16 +56,6 @@ def episode(findings: dict[str, object] | None = None) -> dict[str, object]:
 def _fresh_kb_cache(monkeypatch: pytest.MonkeyPatch) -> None:
     context.get_kb.cache_clear()
     monkeypatch.setenv("COLUMNS", "400")
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def write(tmp_path: Path, data: object) -> Path:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from clirun import run
 from kbcopy import copy_kb, edit
 from spinecare.cli import context
-from spinecare.cli.main import main
 
 CES = "rules/red-flags/cauda-equina.yaml"
 
@@ -16,16 +16,6 @@ CES = "rules/red-flags/cauda-equina.yaml"
 @pytest.fixture(autouse=True)
 def _fresh_kb_cache() -> None:
     context.get_kb.cache_clear()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_validate_packaged_kb(capsys: pytest.CaptureFixture[str]) -> None:

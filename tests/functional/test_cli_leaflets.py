@@ -6,23 +6,13 @@ import json
 
 import pytest
 
+from clirun import run
 from spinecare.cli import context
-from spinecare.cli.main import main
 
 
 @pytest.fixture(autouse=True)
 def _fresh_kb_cache() -> None:
     context.get_kb.cache_clear()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_leaflets_lists_the_library(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from clirun import run
 from spinecare.cli import context
-from spinecare.cli.main import main
 
 AS_OF = ["--as-of", "2025-06-01"]
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -18,16 +18,6 @@ RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 @pytest.fixture(autouse=True)
 def _fresh_kb_cache() -> None:
     context.get_kb.cache_clear()
-
-
-def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    try:
-        main(argv)
-        code = 0
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def request(
