@@ -47,8 +47,8 @@ test: install-dev check pytest ## Run every check and the whole test suite
 check: lint types layers kb ## Lint, types, layering and the knowledge base
 
 lint: install-dev
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 format: install-dev ## Format and autofix the code
 	$(BIN)/ruff format src tests
