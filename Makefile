@@ -51,8 +51,8 @@ lint: install-dev
 	$(BIN)/ruff format --check src tests benchmarks
 
 format: install-dev ## Format and autofix the code
-	$(BIN)/ruff format src tests
-	$(BIN)/ruff check --fix src tests
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 types: install-dev
 	$(BIN)/mypy
