@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +11,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from spinecare.cli.context import console, get_kb
-from spinecare.cli.inputs import assess_file
+from spinecare.cli.inputs import AsOf, Profile, RecordFile, assess_file
 from spinecare.core.evaluation.assessment import Assessment
 from spinecare.core.evaluation.record import EvaluationRecord
 
@@ -22,21 +21,9 @@ schema_app = typer.Typer(help="Publish the JSON Schemas of SpineCare's input rec
 def register(app: typer.Typer) -> None:
     @app.command()
     def assess(
-        file: Annotated[
-            Path,
-            typer.Argument(
-                help="An evaluation record as JSON (see `spinecare schema evaluation`)."
-            ),
-        ],
-        as_of: Annotated[
-            str | None,
-            typer.Option(
-                help="Evaluation date (default: the record's evaluation_date, else today)."
-            ),
-        ] = None,
-        profile: Annotated[
-            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
-        ] = None,
+        file: RecordFile,
+        as_of: AsOf = None,
+        profile: Profile = None,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the Assessment as JSON.")
         ] = False,

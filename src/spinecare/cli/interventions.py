@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from spinecare.cli.context import console, get_kb
-from spinecare.cli.inputs import assess_file
+from spinecare.cli.inputs import AsOf, Profile, RecordFile, assess_file
 from spinecare.core.errors import UserError
 from spinecare.core.interventions import InterventionsReport, evaluate_interventions
 
@@ -29,17 +28,12 @@ CRITERION_MARK = {
 def register(app: typer.Typer) -> None:
     @app.command()
     def eligibility(
-        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON.")],
+        file: RecordFile,
         procedure: Annotated[
             str | None, typer.Option(help="Only this procedure, e.g. esi-transforaminal.")
         ] = None,
-        as_of: Annotated[
-            str | None,
-            typer.Option(help="Date (default: the record's evaluation_date, else today)."),
-        ] = None,
-        profile: Annotated[
-            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
-        ] = None,
+        as_of: AsOf = None,
+        profile: Profile = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
     ) -> None:
         """Eligibility for epidural, facet, medial branch, radiofrequency and SI joint procedures."""

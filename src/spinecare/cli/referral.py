@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -11,7 +10,7 @@ from rich.markup import escape
 from rich.panel import Panel
 
 from spinecare.cli.context import console
-from spinecare.cli.inputs import assess_file
+from spinecare.cli.inputs import AsOf, Profile, RecordFile, assess_file
 from spinecare.core.surgery.letter import letter_text, referral_letter
 from spinecare.core.surgery.referral import surgical_referral
 
@@ -19,14 +18,9 @@ from spinecare.core.surgery.referral import surgical_referral
 def register(app: typer.Typer) -> None:
     @app.command()
     def referral(
-        file: Annotated[Path, typer.Argument(help="An evaluation record as JSON.")],
-        as_of: Annotated[
-            str | None,
-            typer.Option(help="Date (default: the record's evaluation_date, else today)."),
-        ] = None,
-        profile: Annotated[
-            str | None, typer.Option(help="Guideline profile, e.g. uk-nice or us-acp-cdc.")
-        ] = None,
+        file: RecordFile,
+        as_of: AsOf = None,
+        profile: Profile = None,
         as_json: Annotated[
             bool, typer.Option("--json", help="Print the letter and the decision as JSON.")
         ] = False,
